@@ -1,0 +1,176 @@
+// Package cli holds gdlogin's commands: flags, output modes, messages and
+// exit codes. It wires the packages below it (gooddata, handoff, store,
+// web, oidcflow, orgsim) and is the only one that talks to the user.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// version is set at build time with -ldflags "-X github.com/gdlogin/gdlogin/internal/cli.version=v1.2.3".
+var version = ""
+
+// Version returns gdlogin's version: the build-time one, the module
+// version of `go install …@vX`, or "dev".
+func Version() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// Env is everything a command touches in the world. System() returns the
+// real one; tests pass stubs that record.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// StdinIsTerminal and StderrIsTerminal decide prompts and decoration.
+	StdinIsTerminal  bool
+	StderrIsTerminal bool
+	// ReadSecret reads a line without echo from the terminal.
+	ReadSecret func(prompt string) (string, error)
+	Getenv     func(string) string
+	Hostname   func() (string, error)
+	Now        func() time.Time
+}
+
+// System is the real environment of the process.
+func System() Env {
+	return Env{
+		Stdin:            os.Stdin,
+		Stdout:           os.Stdout,
+		Stderr:           os.Stderr,
+		StdinIsTerminal:  term.IsTerminal(int(os.Stdin.Fd())),
+		StderrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
+		ReadSecret: func(prompt string) (string, error) {
+			fmt.Fprint(os.Stderr, prompt)
+			b, err := term.ReadPassword(int(os.Stdin.Fd()))
+			fmt.Fprintln(os.Stderr)
+			return string(b), err
+		},
+		Getenv:   os.Getenv,
+		Hostname: os.Hostname,
+		Now:      time.Now,
+	}
+}
+
+// app is one run of gdlogin.
+type app struct {
+	env     Env
+	ctx     context.Context
+	verbose bool
+	quiet   bool
+	caCert  string
+}
+
+// Run executes gdlogin with args (without the program name) and returns
+// the exit code.
+func Run(ctx context.Context, args []string, env Env) int {
+	a := &app{env: env, ctx: ctx}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stderr)
+	root.SetErr(env.Stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		err = context.Canceled
+	}
+	printError(env.Stderr, err)
+	return exitCode(err)
+}
+
+const rootLong = `gdlogin gets a GoodData.CN / GoodData Cloud API token and hands it to your
+shell: printed, saved, or exported.
+
+It logs in one of three ways:
+
+  browser (default)  For organizations that only offer single sign-on. gdlogin
+                     opens your browser on a local page; you sign in to the
+                     organization as usual and click one bookmark (or paste one
+                     snippet). A script in the organization's own page creates
+                     the token with your session and hands it back, encrypted,
+                     to gdlogin on 127.0.0.1, which verifies it.
+  token              No browser. An existing token (yours, an admin's, or the
+                     deployment's bootstrap token) creates the new one. It is
+                     read from stdin with --with-token, or from GDC_API_TOKEN or
+                     GOODDATA_TOKEN; never from the command line.
+  oidc               For organizations whose admin registered the identity
+                     provider's signing keys: a standard loopback OIDC login
+                     (authorization code, PKCE, state, nonce) whose verified ID
+                     token creates the API token.
+
+Try it without an account: gdlogin demo`
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "gdlogin",
+		Short:         "Get a GoodData API token through your browser's single sign-on",
+		Long:          rootLong,
+		Version:       Version(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetVersionTemplate("gdlogin {{.Version}}\n")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &userError{code: ExitUsage, err: err, hint: "see gdlogin --help"}
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.caCert, "ca-cert", "", "PEM `FILE` of extra certificate authorities (on-premises installs)")
+	pf.BoolVarP(&a.verbose, "verbose", "v", false, "trace each HTTP call on stderr (never a secret)")
+	pf.BoolVarP(&a.quiet, "quiet", "q", false, "print nothing on stderr but errors and prompts")
+	root.AddCommand(a.loginCommand(), a.demoCommand())
+	return root
+}
+
+// say prints a line for humans on stderr, unless --quiet.
+func (a *app) say(format string, args ...any) {
+	if a.quiet {
+		return
+	}
+	fmt.Fprintf(a.env.Stderr, format+"\n", args...)
+}
+
+// warn prints a warning on stderr, unless --quiet.
+func (a *app) warn(format string, args ...any) {
+	if a.quiet {
+		return
+	}
+	fmt.Fprintf(a.env.Stderr, "warning: "+format+"\n", args...)
+}
+
+// exactArgs is cobra.ExactArgs with a usage exit code and a clear message.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErr("%s takes %s (got %d arguments); see %s --help", cmd.CommandPath(), what, len(args), cmd.CommandPath())
+		}
+		return nil
+	}
+}
+
+func oneOf(flag, v string, allowed ...string) error {
+	for _, x := range allowed {
+		if v == x {
+			return nil
+		}
+	}
+	return usageErr("--%s must be one of %s (got %q)", flag, strings.Join(allowed, ", "), v)
+}

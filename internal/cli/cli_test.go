@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// result is what one gdlogin run produced.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// testEnv is an Env with fixed clock and host, no terminal, and the given
+// environment variables only.
+func testEnv(stdin string, vars map[string]string) (Env, *bytes.Buffer, *bytes.Buffer) {
+	var out, errb bytes.Buffer
+	return Env{
+		Stdin:  strings.NewReader(stdin),
+		Stdout: &out,
+		Stderr: &errb,
+		ReadSecret: func(string) (string, error) {
+			panic("no terminal in tests")
+		},
+		Getenv:   func(k string) string { return vars[k] },
+		Hostname: func() (string, error) { return "build-box.example.com", nil },
+		Now:      func() time.Time { return time.Date(2026, 11, 29, 18, 22, 0, 0, time.UTC) },
+	}, &out, &errb
+}
+
+func run(t *testing.T, stdin string, vars map[string]string, args ...string) result {
+	t.Helper()
+	env, out, errb := testEnv(stdin, vars)
+	code := Run(context.Background(), args, env)
+	r := result{code: code, stdout: out.String(), stderr: errb.String()}
+	t.Logf("gdlogin %s\nexit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	return r
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	r := run(t, "", nil, "--version")
+	if r.code != 0 || !strings.HasPrefix(r.stderr, "gdlogin ") {
+		t.Fatalf("--version: %+v", r)
+	}
+	r = run(t, "", nil, "--help")
+	for _, want := range []string{"browser (default)", "token", "oidc", "gdlogin demo"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+	if r.code != 0 || r.stdout != "" {
+		t.Fatalf("--help: %+v", r)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"login"}, "takes the organization URL"},
+		{[]string{"login", "https://a.example.com", "--method", "carrier-pigeon"}, "--method must be one of"},
+		{[]string{"login", "https://a.example.com", "--output", "xml"}, "--output must be one of"},
+		{[]string{"login", "https://a.example.com", "--token-id", ".hidden"}, "not a valid token id"},
+		{[]string{"login", "https://a.example.com", "--no-such-flag"}, "unknown flag"},
+		{[]string{"login", "analytics.example.com", "--method", "token"}, "has no scheme"},
+		{[]string{"login", "http://analytics.example.com", "--method", "token"}, "plain http"},
+		{[]string{"login", "https://a.example.com", "--method", "token"}, "no existing token"},
+		{[]string{"login", "https://a.example.com", "--timeout", "0s", "--method", "token"}, "--timeout must be positive"},
+	}
+	for _, tc := range cases {
+		r := run(t, "", nil, tc.args...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, tc.want) || r.stdout != "" {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", tc.args, r.code, r.stderr, tc.want)
+		}
+		if !strings.HasPrefix(r.stderr, "error: ") {
+			t.Errorf("%v: stderr does not start with error: %q", tc.args, r.stderr)
+		}
+	}
+}
+
+func TestEnvExportsQuoteSafely(t *testing.T) {
+	hostile := `a'b"c$d\e` + "`f"
+	cases := map[string]string{
+		"bash":       `export GOODDATA_TOKEN='a'\''b"c$d\e` + "`f'",
+		"fish":       `set -gx GOODDATA_TOKEN 'a\'b"c$d\\e` + "`f';",
+		"powershell": `$env:GOODDATA_TOKEN = 'a''b"c$d\e` + "`f'",
+	}
+	for shell, want := range cases {
+		got := envExports(shell, "https://analytics.example.com", hostile)
+		if !strings.Contains(got, want) {
+			t.Errorf("%s: %q lacks %q", shell, got, want)
+		}
+		for _, name := range []string{"GOODDATA_HOST", "GOODDATA_TOKEN", "GOODDATA_API_TOKEN"} {
+			if !strings.Contains(got, name) {
+				t.Errorf("%s: no %s", shell, name)
+			}
+		}
+	}
+}
