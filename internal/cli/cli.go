@@ -75,6 +75,10 @@ type app struct {
 	verbose bool
 	quiet   bool
 	caCert  string
+	// profile is --profile; empty means GDLOGIN_PROFILE, then "default".
+	profile string
+	// storeMode is --store: auto, keyring or file.
+	storeMode string
 }
 
 // Run executes gdlogin with args (without the program name) and returns
@@ -136,7 +140,10 @@ func (a *app) rootCommand() *cobra.Command {
 	pf.StringVar(&a.caCert, "ca-cert", "", "PEM `FILE` of extra certificate authorities (on-premises installs)")
 	pf.BoolVarP(&a.verbose, "verbose", "v", false, "trace each HTTP call on stderr (never a secret)")
 	pf.BoolVarP(&a.quiet, "quiet", "q", false, "print nothing on stderr but errors and prompts")
+	pf.StringVarP(&a.profile, "profile", "p", "", "saved profile `NAME` (default $GDLOGIN_PROFILE, else \"default\")")
+	pf.StringVar(&a.storeMode, "store", "auto", "where secrets go: auto (keyring, else a 0600 file), keyring, file")
 	root.AddCommand(a.loginCommand(), a.demoCommand())
+	root.AddCommand(a.credentialCommands()...)
 	return root
 }
 
