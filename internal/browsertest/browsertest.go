@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,7 +38,13 @@ type Browser struct {
 	// ProfileDir is the fresh --user-data-dir, for tests that inspect what
 	// the browser kept on disk.
 	ProfileDir string
+
+	close func()
 }
+
+// Close ends the browser, which flushes what it keeps on disk; it is safe
+// to call more than once and runs again at the end of the test.
+func (b *Browser) Close() { b.close() }
 
 // ExecPath finds Chromium: $GDLOGIN_CHROMIUM, /usr/bin/chromium, or the
 // usual names on PATH. It returns "" when there is none.
@@ -116,10 +123,15 @@ func New(t testing.TB, o Options) *Browser {
 		cancelTimeout()
 		t.Fatalf("start Chromium %s: %v", path, err)
 	}
-	t.Cleanup(func() {
-		cancelCtx()
-		cancelAlloc()
-		cancelTimeout()
-	})
-	return &Browser{Ctx: ctx, ProfileDir: dir}
+	var once sync.Once
+	closeAll := func() {
+		once.Do(func() {
+			// Closing the tab context first lets Chromium shut down cleanly.
+			cancelCtx()
+			cancelAlloc()
+			cancelTimeout()
+		})
+	}
+	t.Cleanup(closeAll)
+	return &Browser{Ctx: ctx, ProfileDir: dir, close: closeAll}
 }

@@ -1,0 +1,143 @@
+package handoff
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Payload is what the script encrypts (SPEC 3.3): the new token, the id it
+// was actually created with (a suffixed one after a 409), the user it belongs
+// to, and the organization origin it was created in.
+//
+// Token is secret. Payload never shows it: fmt (every verb, %v, %+v and %#v
+// included), slog and encoding/json all see "[redacted]". Code that must
+// output the token reads the Token field itself.
+type Payload struct {
+	Token   string
+	TokenID string
+	UserID  string
+	Origin  string
+}
+
+const redacted = "[redacted]"
+
+// String shows the payload with the token redacted.
+func (p Payload) String() string {
+	return fmt.Sprintf("{Token:%s TokenID:%s UserID:%s Origin:%s}", redacted, p.TokenID, p.UserID, p.Origin)
+}
+
+// GoString shows the payload with the token redacted.
+func (p Payload) GoString() string {
+	return fmt.Sprintf("handoff.Payload{Token:%q, TokenID:%q, UserID:%q, Origin:%q}", redacted, p.TokenID, p.UserID, p.Origin)
+}
+
+// Format makes every fmt verb show the redacted form: without it, verbs such
+// as %x or %d would print the fields, token included.
+func (p Payload) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		io.WriteString(f, p.GoString())
+		return
+	}
+	io.WriteString(f, p.String())
+}
+
+// LogValue makes slog show the payload with the token redacted.
+func (p Payload) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("token", redacted),
+		slog.String("tokenId", p.TokenID),
+		slog.String("userId", p.UserID),
+		slog.String("origin", p.Origin),
+	)
+}
+
+// MarshalJSON writes the payload with the token redacted, so that a payload
+// passed to a JSON logger or an API response by mistake does not leak it.
+func (p Payload) MarshalJSON() ([]byte, error) {
+	return marshalPayload(Payload{Token: redacted, TokenID: p.TokenID, UserID: p.UserID, Origin: p.Origin})
+}
+
+// payloadJSON is the wire form of a payload; only Seal and the tests use it
+// with a real token.
+type payloadJSON struct {
+	Token   string `json:"token"`
+	TokenID string `json:"tokenId"`
+	UserID  string `json:"userId"`
+	Origin  string `json:"origin"`
+}
+
+// parsePayload reads the decrypted JSON strictly.
+func parsePayload(data []byte) (Payload, error) {
+	obj, err := readObject(data)
+	if err != nil {
+		return Payload{}, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
+	}
+	if err := obj.exactly("token", "tokenId", "userId", "origin"); err != nil {
+		return Payload{}, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
+	}
+	var p Payload
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"token", &p.Token}, {"tokenId", &p.TokenID}, {"userId", &p.UserID}, {"origin", &p.Origin}} {
+		if *f.dst, err = obj.string(f.name); err != nil {
+			return Payload{}, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
+		}
+	}
+	switch {
+	case len(p.Token) > MaxTokenSize:
+		return Payload{}, fmt.Errorf("%w: token is %d bytes, limit %d", ErrTooLarge, len(p.Token), MaxTokenSize)
+	case !validBearer(p.Token):
+		return Payload{}, fmt.Errorf("%w: payload: token is not a bearer token", ErrMalformed)
+	case !ValidTokenID(p.TokenID):
+		return Payload{}, fmt.Errorf("%w: payload: tokenId is not a valid API token id", ErrMalformed)
+	case !validUserID(p.UserID):
+		return Payload{}, fmt.Errorf("%w: payload: userId is empty, too long or not printable", ErrMalformed)
+	case !ValidOrigin(p.Origin):
+		return Payload{}, fmt.Errorf("%w: payload: origin is not an organization origin", ErrMalformed)
+	}
+	return p, nil
+}
+
+// validBearer accepts RFC 6750's b64token: the characters that can go into
+// an Authorization header and a shell export without quoting trouble.
+func validBearer(s string) bool {
+	i := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/') {
+			break
+		}
+	}
+	if i == 0 {
+		return false
+	}
+	for ; i < len(s); i++ {
+		if s[i] != '=' {
+			return false
+		}
+	}
+	return true
+}
+
+// validUserID accepts 1 to 255 bytes of printable characters without
+// spaces: the id is shown in terminals and put into URLs.
+func validUserID(s string) bool {
+	if len(s) == 0 || len(s) > 255 || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) || unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func marshalPayload(p Payload) ([]byte, error) {
+	return json.Marshal(payloadJSON(p))
+}

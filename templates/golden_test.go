@@ -1,0 +1,124 @@
+package templates
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/a-h/templ"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+const testNonce = "dGVzdC1ub25jZS0xMjM0"
+
+func sampleStart() StartData {
+	return StartData{
+		OrgOrigin:   "https://analytics.example.com",
+		OrgHost:     "analytics.example.com",
+		OpenOrgURL:  "https://analytics.example.com/appLogin?redirectTo=/%23gdlogin%3DeyJ2IjoxfQ",
+		Bookmarklet: "javascript:(async%20()%3D%3E%7B%7D)();void%200",
+		Snippet:     `(async () => {})("eyJ2IjoxfQ")`,
+		PairingCode: "eyJ2IjoxfQ",
+		StatusURL:   "/status?k=abc",
+		TokenID:     "gdlogin-laptop-20261129T182200Z",
+		ExpectUser:  "john.doe",
+		Deadline:    "18:27:00",
+		Status:      Status{State: "waiting", Message: "Waiting for you to sign in…", Hint: "Use the steps on this page."},
+	}
+}
+
+var pages = map[string]templ.Component{
+	"start.html":           StartPage(sampleStart()),
+	"callback.html":        CallbackPage(Status{State: "waiting", Message: "Receiving the token…"}),
+	"finished.html":        FinishedPage(Status{State: "success", Message: "Token for John Doe (john.doe) created and verified."}),
+	"error-forbidden.html": ErrorPage(ErrorData{Code: 403, Title: "Open the link from the terminal", Message: "This page only opens with the full link that gdlogin printed.", Hint: "Copy the link."}),
+}
+
+func render(t *testing.T, c templ.Component) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := c.Render(templ.WithNonce(context.Background(), testNonce), &buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// TestGolden guards the rendered pages; run `go test ./templates -update`
+// after an intended change and review the diff.
+func TestGolden(t *testing.T) {
+	for name, c := range pages {
+		t.Run(name, func(t *testing.T) {
+			got := render(t, c)
+			path := filepath.Join("testdata", name)
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./templates -update)", err)
+			}
+			if got != string(want) {
+				t.Errorf("%s differs from the golden file; run go test ./templates -update and review the diff.\ngot:\n%s", name, got)
+			}
+		})
+	}
+}
+
+func TestPagesAreWellFormedForCSP(t *testing.T) {
+	for name, c := range pages {
+		html := render(t, c)
+		if regexp.MustCompile(`\sstyle=`).MatchString(html) {
+			t.Errorf("%s: inline style attribute (blocked by style-src 'self')", name)
+		}
+		if regexp.MustCompile(`\son[a-z]+=`).MatchString(html) {
+			t.Errorf("%s: inline event handler (blocked by the CSP)", name)
+		}
+		for _, tag := range regexp.MustCompile(`<script[^>]*>`).FindAllString(html, -1) {
+			if !strings.Contains(tag, `nonce="`+testNonce+`"`) || !strings.Contains(tag, `src="/static/`) {
+				t.Errorf("%s: script without nonce or not from /static: %s", name, tag)
+			}
+		}
+		for _, want := range []string{`<html lang="en">`, `<main id="main"`, `<meta name="color-scheme" content="light dark">`, `data-testid="status"`, `role="status"`} {
+			if !strings.Contains(html, want) {
+				t.Errorf("%s lacks %s", name, want)
+			}
+		}
+		if strings.Contains(html, "http://") && !strings.Contains(html, "http://127.0.0.1") && name != "start.html" {
+			t.Errorf("%s links somewhere unexpected", name)
+		}
+	}
+}
+
+func TestStartPageHooksAndEscaping(t *testing.T) {
+	d := sampleStart()
+	d.Snippet = `</code><script>alert(1)</script>`
+	d.OrgHost = `<img src=x>`
+	html := render(t, StartPage(d))
+	if strings.Contains(html, "<script>alert(1)") || strings.Contains(html, "<img src=x>") {
+		t.Fatal("data is not escaped")
+	}
+	for _, hook := range []string{`data-testid="open-org"`, `data-testid="bookmarklet"`, `data-testid="snippet"`, `data-testid="pairing"`, `data-state="waiting"`} {
+		if !strings.Contains(html, hook) {
+			t.Errorf("lacks %s", hook)
+		}
+	}
+	if !strings.Contains(html, `href="javascript:(async%20()%3D%3E%7B%7D)();void%200"`) {
+		t.Error("the bookmarklet href was altered or neutered")
+	}
+	if !strings.Contains(html, `href="https://analytics.example.com/appLogin?redirectTo=/%23gdlogin%3DeyJ2IjoxfQ"`) {
+		t.Error("the open-org link was altered")
+	}
+	// An org link that is not http(s) must be neutered by templ.
+	d.OpenOrgURL = "javascript:alert(1)"
+	if html := render(t, StartPage(d)); strings.Contains(html, `href="javascript:alert(1)"`) {
+		t.Fatal("a javascript: org link was rendered")
+	}
+}

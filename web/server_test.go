@@ -1,0 +1,418 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gdlogin/gdlogin/internal/gooddata"
+	"github.com/gdlogin/gdlogin/internal/handoff"
+)
+
+const (
+	testOrg   = "https://analytics.example.com"
+	goodToken = "am9obi5kb2U6dDE6Z29vZA=="
+)
+
+type fixture struct {
+	srv    *Server
+	sess   *handoff.Session
+	origin string
+	mu     sync.Mutex
+	events []Event
+}
+
+func (f *fixture) eventKinds() []EventKind {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []EventKind
+	for _, e := range f.events {
+		out = append(out, e.Kind)
+	}
+	return out
+}
+
+// newFixture starts a login whose verifier accepts goodToken for john.doe.
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	sess, err := handoff.NewSession(port, "gdlogin-test", testOrg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{sess: sess}
+	srv, err := New(Config{
+		Listener:    ln,
+		Session:     sess,
+		Org:         testOrg,
+		OpenOrgURL:  testOrg + "/appLogin?redirectTo=/%23gdlogin%3D" + sess.PairingCode(),
+		Bookmarklet: "javascript:void%200",
+		Snippet:     "(snippet)",
+		Grace:       200 * time.Millisecond,
+		Verify: func(ctx context.Context, p handoff.Payload) (*gooddata.Profile, error) {
+			if p.Token != goodToken {
+				return nil, errors.New("the token is not valid for this organization")
+			}
+			return &gooddata.Profile{UserID: "john.doe", Name: "John Doe", OrganizationName: "Example Analytics"}, nil
+		},
+		Events: func(e Event) {
+			f.mu.Lock()
+			f.events = append(f.events, e)
+			f.mu.Unlock()
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	f.srv, f.origin = srv, srv.Origin()
+	return f
+}
+
+func (f *fixture) envelope(t *testing.T, token, origin string) []byte {
+	t.Helper()
+	env, err := handoff.Seal(f.sess.Pairing(), handoff.Payload{Token: token, TokenID: "gdlogin-test", UserID: "john.doe", Origin: origin}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+type answer struct {
+	code   int
+	header http.Header
+	body   string
+	status status
+}
+
+func (f *fixture) do(t *testing.T, method, path string, body []byte, hdr map[string]string) answer {
+	t.Helper()
+	req, err := http.NewRequest(method, f.origin+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range hdr {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	a := answer{code: res.StatusCode, header: res.Header, body: string(b)}
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		_ = json.Unmarshal(b, &a.status)
+	}
+	return a
+}
+
+func (f *fixture) post(t *testing.T, body []byte) answer {
+	return f.do(t, http.MethodPost, "/complete", body, map[string]string{
+		"Content-Type": "application/json", "Origin": f.origin, "Sec-Fetch-Site": "same-origin"})
+}
+
+func TestListenerMustBeLoopback(t *testing.T) {
+	ln, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Skip(err)
+	}
+	defer ln.Close()
+	sess, _ := handoff.NewSession(1, "x", testOrg, nil)
+	_, err = New(Config{Listener: ln, Session: sess, Verify: func(context.Context, handoff.Payload) (*gooddata.Profile, error) { return nil, nil }})
+	if err == nil || !strings.Contains(err.Error(), "127.0.0.1") {
+		t.Fatalf("New accepted %s: %v", ln.Addr(), err)
+	}
+}
+
+var nonceRe = regexp.MustCompile(`script-src 'nonce-([A-Za-z0-9_-]{22})'`)
+
+func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
+	f := newFixture(t)
+	key := strings.SplitN(f.srv.StartURL(), "?k=", 2)[1]
+	nonces := map[string]bool{}
+	for _, path := range []string{"/?k=" + key, "/callback", "/nothing-here", "/static/app.css", "/?k=wrong", "/status?k=" + key + "&v=99"} {
+		method := http.MethodGet
+		if strings.HasPrefix(path, "/status") {
+			// answered at once: the page is ahead of the server
+			path = "/status?k=" + key + "&v=0"
+		}
+		a := f.do(t, method, path, nil, nil)
+		csp := a.header.Get("Content-Security-Policy")
+		m := nonceRe.FindStringSubmatch(csp)
+		if m == nil {
+			t.Fatalf("%s: CSP %q has no nonce", path, csp)
+		}
+		nonces[m[1]] = true
+		want := "default-src 'none'; script-src 'nonce-" + m[1] + "'; style-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+		if csp != want {
+			t.Errorf("%s: CSP\n %q, want\n %q", path, csp, want)
+		}
+		for h, v := range map[string]string{"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Cross-Origin-Opener-Policy": "same-origin"} {
+			if a.header.Get(h) != v {
+				t.Errorf("%s: %s = %q, want %q", path, h, a.header.Get(h), v)
+			}
+		}
+		for h := range a.header {
+			if strings.HasPrefix(h, "Access-Control-") {
+				t.Errorf("%s: CORS header %s", path, h)
+			}
+		}
+		if strings.Contains(a.body, "<script") {
+			for _, tag := range regexp.MustCompile(`<script[^>]*>`).FindAllString(a.body, -1) {
+				if !strings.Contains(tag, `nonce="`+m[1]+`"`) {
+					t.Errorf("%s: script tag without this request's nonce: %s", path, tag)
+				}
+			}
+		}
+	}
+	if len(nonces) != 6 {
+		t.Errorf("nonces repeat across requests: %v", nonces)
+	}
+}
+
+func TestStartPageNeedsItsKey(t *testing.T) {
+	f := newFixture(t)
+	for _, path := range []string{"/", "/?k=", "/?k=guess"} {
+		if a := f.do(t, http.MethodGet, path, nil, nil); a.code != http.StatusForbidden || !strings.Contains(a.body, "link that gdlogin printed") && !strings.Contains(a.body, "full link") {
+			t.Errorf("%s: %d %q", path, a.code, a.body)
+		}
+	}
+	a := f.do(t, http.MethodGet, strings.TrimPrefix(f.srv.StartURL(), f.origin), nil, nil)
+	if a.code != 200 {
+		t.Fatalf("start page: %d", a.code)
+	}
+	for _, hook := range []string{`data-testid="open-org"`, `data-testid="bookmarklet"`, `data-testid="snippet"`, `data-testid="pairing"`, `data-testid="status"`, `data-state="waiting"`, f.sess.PairingCode()} {
+		if !strings.Contains(a.body, hook) {
+			t.Errorf("start page lacks %s", hook)
+		}
+	}
+	// Reloading works.
+	if again := f.do(t, http.MethodGet, strings.TrimPrefix(f.srv.StartURL(), f.origin), nil, nil); again.code != 200 {
+		t.Fatalf("reload: %d", again.code)
+	}
+}
+
+func TestHostCheck(t *testing.T) {
+	f := newFixture(t)
+	port := strings.TrimPrefix(f.origin, "http://127.0.0.1:")
+	for _, host := range []string{"evil.example:" + port, "localhost:" + port, "127.0.0.1", "127.0.0.1:1", "[::1]:" + port} {
+		a := f.do(t, http.MethodGet, "/callback", nil, map[string]string{"Host": host})
+		if a.code != http.StatusMisdirectedRequest || !strings.Contains(a.body, "only answers at "+f.origin) {
+			t.Errorf("Host %s: %d", host, a.code)
+		}
+	}
+}
+
+// TestJunkNeverEndsTheLogin sends every kind of bad request, then the
+// genuine one, which must still succeed; afterwards replays get 410.
+func TestJunkNeverEndsTheLogin(t *testing.T) {
+	f := newFixture(t)
+	port := strings.TrimPrefix(f.origin, "http://127.0.0.1:")
+	good := f.envelope(t, goodToken, testOrg)
+	other, _ := handoff.NewSession(1234, "gdlogin-test", testOrg, nil)
+	foreign, _ := handoff.Seal(other.Pairing(), handoff.Payload{Token: goodToken, TokenID: "x", UserID: "john.doe", Origin: testOrg}, nil)
+	json := map[string]string{"Content-Type": "application/json", "Origin": f.origin}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{"Content-Type": "application/json", "Origin": f.origin}
+		m[k] = v
+		return m
+	}
+	cases := []struct {
+		name   string
+		method string
+		body   []byte
+		hdr    map[string]string
+		code   int
+	}{
+		{"wrong host", "POST", good, with("Host", "evil.example:"+port), 421},
+		{"GET", "GET", nil, json, 405},
+		{"OPTIONS", "OPTIONS", nil, with("Access-Control-Request-Method", "POST"), 405},
+		{"PUT", "PUT", good, json, 405},
+		{"no origin", "POST", good, map[string]string{"Content-Type": "application/json"}, 403},
+		{"foreign origin", "POST", good, with("Origin", "https://evil.example"), 403},
+		{"null origin", "POST", good, with("Origin", "null"), 403},
+		{"localhost origin", "POST", good, with("Origin", "http://localhost:"+port), 403},
+		{"cross-site fetch", "POST", good, with("Sec-Fetch-Site", "cross-site"), 403},
+		{"text/plain", "POST", good, with("Content-Type", "text/plain"), 415},
+		{"form", "POST", good, with("Content-Type", "application/x-www-form-urlencoded"), 415},
+		{"oversized", "POST", append([]byte(`{"v":1,"x":"`), bytes.Repeat([]byte("a"), MaxBody+10)...), json, 413},
+		{"not json", "POST", []byte("hello"), json, 400},
+		{"bad state", "POST", foreign, json, 400},
+		{"other org", "POST", f.envelope(t, goodToken, "https://evil.example"), json, 400},
+		{"token the org rejects", "POST", f.envelope(t, "bm9wZQ==", testOrg), json, 422},
+	}
+	for _, tc := range cases {
+		a := f.do(t, tc.method, "/complete", tc.body, tc.hdr)
+		if a.code != tc.code {
+			t.Errorf("%s: %d, want %d (%s)", tc.name, a.code, tc.code, a.body)
+		}
+		if a.code == 200 || a.status.State == "success" {
+			t.Fatalf("%s was accepted", tc.name)
+		}
+		if strings.Contains(a.body, goodToken) {
+			t.Fatalf("%s: answer echoes the token", tc.name)
+		}
+		select {
+		case <-f.srv.Done():
+			t.Fatalf("%s ended the login", tc.name)
+		default:
+		}
+	}
+	if a := f.do(t, "OPTIONS", "/complete", nil, json); a.header.Get("Access-Control-Allow-Origin") != "" || a.header.Get("Allow") == "" {
+		t.Errorf("OPTIONS headers %v", a.header)
+	}
+
+	a := f.post(t, good)
+	if a.code != 200 || a.status.State != "success" || !strings.Contains(a.status.Message, "John Doe (john.doe)") {
+		t.Fatalf("genuine envelope: %d %+v", a.code, a.status)
+	}
+	<-f.srv.Done()
+	res, err := f.srv.Result()
+	if err != nil || res.Payload.Token != goodToken || res.Profile.UserID != "john.doe" {
+		t.Fatalf("result %v %v", res, err)
+	}
+	if a := f.post(t, good); a.code != http.StatusGone {
+		t.Errorf("replay: %d", a.code)
+	}
+	if a := f.do(t, "GET", "/callback", nil, nil); a.code != http.StatusGone || !strings.Contains(a.body, "finished") {
+		t.Errorf("callback after success: %d", a.code)
+	}
+	kinds := f.eventKinds()
+	if kinds[len(kinds)-1] != EventCommitted {
+		t.Errorf("events %v", kinds)
+	}
+}
+
+func TestOnlyOneOfConcurrentGenuineRequestsCommits(t *testing.T) {
+	f := newFixture(t)
+	good := f.envelope(t, goodToken, testOrg)
+	var wg sync.WaitGroup
+	codes := make([]int, 8)
+	for i := range codes {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			codes[i] = f.post(t, good).code
+		}(i)
+	}
+	wg.Wait()
+	ok, gone := 0, 0
+	for _, c := range codes {
+		switch c {
+		case 200:
+			ok++
+		case 410:
+			gone++
+		}
+	}
+	if ok != 1 || gone != len(codes)-1 {
+		t.Fatalf("codes %v", codes)
+	}
+}
+
+func TestStatusLongPoll(t *testing.T) {
+	f := newFixture(t)
+	key := strings.SplitN(f.srv.StartURL(), "?k=", 2)[1]
+	if a := f.do(t, "GET", "/status?k=nope&v=0", nil, nil); a.code != 403 {
+		t.Fatalf("status without key: %d", a.code)
+	}
+	first := f.do(t, "GET", "/status?k="+key+"&v=0", nil, nil)
+	if first.status.State != "waiting" || first.status.Version == 0 {
+		t.Fatalf("first %+v", first.status)
+	}
+	got := make(chan status, 1)
+	go func() {
+		got <- f.do(t, "GET", "/status?k="+key+"&v="+strconv.Itoa(first.status.Version), nil, nil).status
+	}()
+	select {
+	case s := <-got:
+		t.Fatalf("long poll answered before any change: %+v", s)
+	case <-time.After(200 * time.Millisecond):
+	}
+	f.post(t, f.envelope(t, goodToken, testOrg))
+	s := <-got
+	if s.State != "success" || !strings.Contains(s.Message, "john.doe") {
+		t.Fatalf("after commit %+v", s)
+	}
+	select {
+	case <-f.srv.delivered:
+	default:
+		t.Fatal("delivering the final status was not noticed")
+	}
+}
+
+func TestFailShowsWhyAndClosesCompletion(t *testing.T) {
+	f := newFixture(t)
+	key := strings.SplitN(f.srv.StartURL(), "?k=", 2)[1]
+	f.srv.Fail(context.DeadlineExceeded, "gdlogin stopped waiting: the login timed out.", "Run it again.")
+	<-f.srv.Done()
+	if _, err := f.srv.Result(); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err %v", err)
+	}
+	s := f.do(t, "GET", "/status?k="+key+"&v=0", nil, nil).status
+	if s.State != "error" || !strings.Contains(s.Message, "timed out") {
+		t.Fatalf("status %+v", s)
+	}
+	if a := f.post(t, f.envelope(t, goodToken, testOrg)); a.code != http.StatusGone {
+		t.Fatalf("complete after failure: %d", a.code)
+	}
+	if a := f.do(t, "GET", "/?k="+key, nil, nil); !strings.Contains(a.body, `data-state="error"`) {
+		t.Fatal("start page does not show the failure")
+	}
+}
+
+func TestShutdownClosesTheListener(t *testing.T) {
+	f := newFixture(t)
+	f.srv.Fail(context.Canceled, "cancelled", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := net.DialTimeout("tcp", strings.TrimPrefix(f.origin, "http://"), time.Second); err == nil {
+		c.Close()
+		t.Fatal("listener still accepts connections after Shutdown")
+	}
+}
+
+func TestAssetsAndUnknownPaths(t *testing.T) {
+	f := newFixture(t)
+	for path, ct := range map[string]string{"/static/app.css": "text/css", "/static/start.js": "text/javascript", "/static/callback.js": "text/javascript", "/static/ui.js": "text/javascript"} {
+		a := f.do(t, "GET", path, nil, nil)
+		if a.code != 200 || !strings.HasPrefix(a.header.Get("Content-Type"), ct) || len(a.body) < 100 {
+			t.Errorf("%s: %d %s", path, a.code, a.header.Get("Content-Type"))
+		}
+	}
+	for _, path := range []string{"/static/handoff.js", "/static/../go.mod", "/static/", "/.git/config"} {
+		if a := f.do(t, "GET", path, nil, nil); a.code != 404 {
+			t.Errorf("%s: %d", path, a.code)
+		}
+	}
+	if a := f.do(t, "GET", "/nowhere", nil, map[string]string{"Accept": "text/html"}); !strings.Contains(a.body, "<title>Nothing here · gdlogin</title>") {
+		t.Errorf("404 page: %q", a.body)
+	}
+}
