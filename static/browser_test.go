@@ -318,11 +318,43 @@ func errorCase(t *testing.T, o handofftest.OrgOptions, want ...string) *rig {
 	return r
 }
 
+// reportCase runs the bookmarklet against an organization that refuses
+// the token for lack of a permission: the script says so on the page and
+// reports it, encrypted, to gdlogin, with no token.
+func reportCase(t *testing.T, o handofftest.OrgOptions, want ...string) *rig {
+	r := newRig(t, o)
+	s := r.session(r.gd.Port, "gdlogin-laptop")
+	r.b.Open(r.org.URL + "/#gdlogin=" + s.PairingCode())
+	r.b.ClickBookmarklet(static.Bookmarklet())
+	p := r.openCallback(s)
+	if p.Token != "" || p.TokenID != "" || p.UserID != "john.doe" || p.Origin != r.org.URL {
+		t.Fatalf("report %v", p)
+	}
+	for _, w := range want {
+		if !strings.Contains(p.Error, w) {
+			t.Errorf("report %q lacks %q", p.Error, w)
+		}
+	}
+	return r
+}
+
 func TestMissingPermission(t *testing.T) {
-	r := errorCase(t, handofftest.OrgOptions{Permissions: []string{}},
+	r := reportCase(t, handofftest.OrgOptions{Permissions: []string{}},
 		"SELF_CREATE_TOKEN", "John Doe (john.doe) may not create API tokens", "admin")
 	if api := r.org.APIRequests(); len(api) != 1 {
 		t.Errorf("API requests %v, want only the profile", api)
+	}
+}
+
+func TestMissingPermissionInPasteModeStaysOnThePage(t *testing.T) {
+	r := newRig(t, handofftest.OrgOptions{Permissions: []string{}})
+	s := r.session(0, "gdlogin-laptop")
+	r.b.Open(r.org.URL + "/#gdlogin=" + s.PairingCode())
+	r.b.ClickBookmarklet(static.Bookmarklet())
+	r.b.Status("SELF_CREATE_TOKEN")
+	time.Sleep(200 * time.Millisecond)
+	if got := r.gd.Requests(); len(got) > 0 {
+		t.Errorf("gdlogin's listener got %v", got)
 	}
 }
 
@@ -342,7 +374,7 @@ func TestSignedOut(t *testing.T) {
 }
 
 func TestCreationForbidden(t *testing.T) {
-	errorCase(t, handofftest.OrgOptions{CreateStatus: 403}, "SELF_CREATE_TOKEN", "may not create API tokens")
+	reportCase(t, handofftest.OrgOptions{CreateStatus: 403}, "SELF_CREATE_TOKEN", "may not create API tokens")
 }
 
 func TestServerErrorShowsStatusAndTrace(t *testing.T) {

@@ -127,9 +127,10 @@ func TestEmulatorUserWithoutPermission(t *testing.T) {
 	r.signIn("jane.roe", "demo", "/")
 	snippet, _ := static.Snippet(s.PairingCode())
 	r.b.Eval(snippet)
-	got := r.b.Status("SELF_CREATE_TOKEN")
-	if !strings.Contains(got, "jane.roe") || !strings.Contains(got, "admin") {
-		t.Errorf("status %q", got)
+	// The script reports the refusal to gdlogin, encrypted, without a token.
+	p := r.open(s)
+	if p.Token != "" || p.UserID != "jane.roe" || !strings.Contains(p.Error, "SELF_CREATE_TOKEN") || !strings.Contains(p.Error, "jane.roe") || !strings.Contains(p.Error, "admin") {
+		t.Errorf("report %v", p)
 	}
 	if ids := r.org.TokenIDs("jane.roe"); len(ids) != 0 {
 		t.Errorf("jane.roe got tokens %v", ids)

@@ -102,6 +102,43 @@ async (embeddedPairing, askFirst) => {
       throw "that is not a valid pairing code. Nothing was sent";
     if (pairing.org != origin) throw `this pairing is for ${pairing.org}, not ${origin}. Nothing was sent`;
 
+    // Encryption for gdlogin: ECDH P-256 with its key, then HKDF-SHA256
+    // (salt = the raw state, info = "gdlogin handoff v1") to an AES-256-GCM
+    // key; WebCrypto appends the 16-byte tag to the ciphertext. The result is
+    // the envelope, as base64url text.
+    const seal = async (payload) => {
+      const curve = { name: "ECDH", namedCurve: "P-256" };
+      const own = await subtle.generateKey(curve, false, ["deriveBits"]);
+      const secret = await subtle.deriveBits(
+        { name: "ECDH", public: await subtle.importKey("raw", pub, curve, false, []) },
+        own.privateKey,
+        256,
+      );
+      const key = await subtle.deriveKey(
+        { name: "HKDF", hash: "SHA-256", salt: state, info: utf8.encode("gdlogin handoff v1") },
+        await subtle.importKey("raw", secret, "HKDF", false, ["deriveKey"]),
+        { name: "AES-GCM", length: 256 },
+        false,
+        ["encrypt"],
+      );
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      const ciphertext = await subtle.encrypt({ name: "AES-GCM", iv }, key, utf8.encode(JSON.stringify(payload)));
+      return encode(
+        utf8.encode(
+          JSON.stringify({
+            v: 1,
+            state: encode(state),
+            epk: encode(await subtle.exportKey("raw", own.publicKey)),
+            iv: encode(iv),
+            ct: encode(ciphertext),
+          }),
+        ),
+      );
+    };
+    // A top-level navigation to gdlogin's loopback listener, built from
+    // validated values only.
+    const handOver = (envelope) => location.assign("http://127.0.0.1:" + pairing.port + "/callback#" + envelope);
+
     // 3. On an organization page that included this script: only on a click.
     await askFirst?.(add, say);
 
@@ -136,8 +173,15 @@ async (embeddedPairing, askFirst) => {
     const userId = profile.userId;
     const who = profile.name ? `${profile.name} (${userId})` : userId;
     const denied = `${who} may not create API tokens: an admin must grant the SELF_CREATE_TOKEN permission`;
+    // A missing permission does not go away by trying again: gdlogin hears
+    // of it too (encrypted like a token), so the terminal ends with the
+    // reason instead of waiting. Paste mode shows it here only.
+    const deny = async () => {
+      if (pairing.port) handOver(await seal({ error: denied, userId, origin }));
+      throw denied;
+    };
     const permissions = profile.permissions || [];
-    if (!permissions.includes("MANAGE") && !permissions.includes("SELF_CREATE_TOKEN")) throw denied;
+    if (!permissions.includes("MANAGE") && !permissions.includes("SELF_CREATE_TOKEN")) await deny();
 
     // 5. Create the token; an id that exists already gets one random suffix.
     say(`creating an API token for ${who}...`);
@@ -148,51 +192,18 @@ async (embeddedPairing, askFirst) => {
       tokenId = tokenId.slice(0, 250) + "-" + crypto.randomUUID().slice(0, 4);
       response = await create();
     }
-    if (response.status == 403) throw denied;
+    if (response.status == 403) await deny();
     if (!response.ok) throw failed(response);
     const token = (await response.json()).data.attributes.bearerToken;
 
-    // 6. Encrypt for gdlogin: ECDH P-256 with its key, then HKDF-SHA256
-    // (salt = the raw state, info = "gdlogin handoff v1") to an AES-256-GCM
-    // key; WebCrypto appends the 16-byte tag to the ciphertext.
-    const curve = { name: "ECDH", namedCurve: "P-256" };
-    const own = await subtle.generateKey(curve, false, ["deriveBits"]);
-    const secret = await subtle.deriveBits(
-      { name: "ECDH", public: await subtle.importKey("raw", pub, curve, false, []) },
-      own.privateKey,
-      256,
-    );
-    const key = await subtle.deriveKey(
-      { name: "HKDF", hash: "SHA-256", salt: state, info: utf8.encode("gdlogin handoff v1") },
-      await subtle.importKey("raw", secret, "HKDF", false, ["deriveKey"]),
-      { name: "AES-GCM", length: 256 },
-      false,
-      ["encrypt"],
-    );
-    const iv = crypto.getRandomValues(new Uint8Array(12));
-    const ciphertext = await subtle.encrypt(
-      { name: "AES-GCM", iv },
-      key,
-      utf8.encode(JSON.stringify({ token, tokenId, userId, origin })),
-    );
-    const envelope = encode(
-      utf8.encode(
-        JSON.stringify({
-          v: 1,
-          state: encode(state),
-          epk: encode(await subtle.exportKey("raw", own.publicKey)),
-          iv: encode(iv),
-          ct: encode(ciphertext),
-        }),
-      ),
-    );
+    const envelope = await seal({ token, tokenId, userId, origin });
 
     // 7. Hand it over: a top-level navigation to gdlogin's loopback listener,
     // or, in paste mode, the envelope to copy and the confirmation code that
     // gdlogin prints too: the first 6 base32 characters of SHA-256(pub‖state).
     if (pairing.port) {
       say("handing the token to gdlogin...");
-      location.assign("http://127.0.0.1:" + pairing.port + "/callback#" + envelope);
+      handOver(envelope);
     } else {
       const digest = new DataView(await subtle.digest("SHA-256", new Uint8Array([...pub, ...state]))).getUint32(0);
       let confirmation = "";

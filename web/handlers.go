@@ -102,6 +102,9 @@ func (s *Server) complete(c echo.Context) error {
 		s.emit(Event{Kind: EventRejected, Reason: "/complete: " + err.Error()})
 		return openError(err)
 	}
+	if payload.Error != "" {
+		return s.reported(c, payload)
+	}
 	s.emit(Event{Kind: EventReceived, User: payload.UserID})
 
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.VerifyTimeout)
@@ -142,6 +145,24 @@ func orgLabel(p *gooddata.Profile, origin string) string {
 		return origin
 	}
 	return p.OrganizationName + " (" + origin + ")"
+}
+
+// reported ends the login with the failure the organization's page
+// reported (a missing permission): it cannot be fixed by waiting.
+func (s *Server) reported(c echo.Context, p handoff.Payload) error {
+	err := &ReportedError{UserID: p.UserID, Message: p.Error}
+	st := status{State: "error", Message: p.Error, Hint: "gdlogin has stopped. Once an admin has granted the permission, run gdlogin login again."}
+	s.mu.Lock()
+	ended := !s.finished
+	if ended {
+		s.finishLocked(nil, err, st)
+	}
+	s.mu.Unlock()
+	if !ended {
+		return &PageError{Code: http.StatusGone, Title: "Finished", Message: "This login has already ended."}
+	}
+	s.emit(Event{Kind: EventReported, User: p.UserID, Err: err})
+	return c.JSON(http.StatusOK, st)
 }
 
 // openError explains why an envelope was refused, without echoing it.

@@ -82,6 +82,17 @@ type Event struct {
 	Err    error
 }
 
+// ReportedError is a failure that the script on the organization's page
+// reported, encrypted like a token (a missing permission). Its message
+// comes from that page; the payload parser has checked that it is short
+// and printable.
+type ReportedError struct {
+	UserID  string
+	Message string
+}
+
+func (e *ReportedError) Error() string { return "the organization's page reported: " + e.Message }
+
 // Result is the verified outcome of the login.
 type Result struct {
 	Payload handoff.Payload

@@ -416,3 +416,25 @@ func TestAssetsAndUnknownPaths(t *testing.T) {
 		t.Errorf("404 page: %q", a.body)
 	}
 }
+
+func TestReportEndsTheLogin(t *testing.T) {
+	f := newFixture(t)
+	msg := "Jane Roe (jane.roe) may not create API tokens: an admin must grant the SELF_CREATE_TOKEN permission"
+	env, err := handoff.Seal(f.sess.Pairing(), handoff.Payload{Error: msg, UserID: "jane.roe", Origin: testOrg}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := f.post(t, env)
+	if a.code != 200 || a.status.State != "error" || a.status.Message != msg {
+		t.Fatalf("%d %+v", a.code, a.status)
+	}
+	<-f.srv.Done()
+	_, rerr := f.srv.Result()
+	var re *ReportedError
+	if !errors.As(rerr, &re) || re.UserID != "jane.roe" || !strings.Contains(rerr.Error(), "SELF_CREATE_TOKEN") {
+		t.Fatalf("result error %v", rerr)
+	}
+	if kinds := f.eventKinds(); kinds[len(kinds)-1] != EventReported {
+		t.Fatalf("events %v", kinds)
+	}
+}

@@ -13,6 +13,10 @@ import (
 // was actually created with (a suffixed one after a 409), the user it belongs
 // to, and the organization origin it was created in.
 //
+// A script that cannot create the token because a permission is missing
+// reports that instead, encrypted the same way: {error, userId, origin}.
+// Such a payload has Error set and no Token or TokenID.
+//
 // Token is secret. Payload never shows it: fmt (every verb, %v, %+v and %#v
 // included), slog and encoding/json all see "[redacted]". Code that must
 // output the token reads the Token field itself.
@@ -21,12 +25,19 @@ type Payload struct {
 	TokenID string
 	UserID  string
 	Origin  string
+	Error   string
 }
+
+// MaxReportSize bounds the error text of a report.
+const MaxReportSize = 512
 
 const redacted = "[redacted]"
 
 // String shows the payload with the token redacted.
 func (p Payload) String() string {
+	if p.Error != "" {
+		return fmt.Sprintf("{Error:%q UserID:%s Origin:%s}", p.Error, p.UserID, p.Origin)
+	}
 	return fmt.Sprintf("{Token:%s TokenID:%s UserID:%s Origin:%s}", redacted, p.TokenID, p.UserID, p.Origin)
 }
 
@@ -58,16 +69,20 @@ func (p Payload) LogValue() slog.Value {
 // MarshalJSON writes the payload with the token redacted, so that a payload
 // passed to a JSON logger or an API response by mistake does not leak it.
 func (p Payload) MarshalJSON() ([]byte, error) {
+	if p.Error != "" {
+		return marshalPayload(p)
+	}
 	return marshalPayload(Payload{Token: redacted, TokenID: p.TokenID, UserID: p.UserID, Origin: p.Origin})
 }
 
 // payloadJSON is the wire form of a payload; only Seal and the tests use it
 // with a real token.
 type payloadJSON struct {
-	Token   string `json:"token"`
-	TokenID string `json:"tokenId"`
+	Token   string `json:"token,omitempty"`
+	TokenID string `json:"tokenId,omitempty"`
 	UserID  string `json:"userId"`
 	Origin  string `json:"origin"`
+	Error   string `json:"error,omitempty"`
 }
 
 // parsePayload reads the decrypted JSON strictly.
@@ -75,6 +90,9 @@ func parsePayload(data []byte) (Payload, error) {
 	obj, err := readObject(data)
 	if err != nil {
 		return Payload{}, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
+	}
+	if _, isReport := obj["error"]; isReport {
+		return parseReport(obj)
 	}
 	if err := obj.exactly("token", "tokenId", "userId", "origin"); err != nil {
 		return Payload{}, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
@@ -101,6 +119,46 @@ func parsePayload(data []byte) (Payload, error) {
 		return Payload{}, fmt.Errorf("%w: payload: origin is not an organization origin", ErrMalformed)
 	}
 	return p, nil
+}
+
+// parseReport reads a script's report of a failure: {error, userId, origin}.
+func parseReport(obj object) (Payload, error) {
+	if err := obj.exactly("error", "userId", "origin"); err != nil {
+		return Payload{}, fmt.Errorf("%w: report: %v", ErrMalformed, err)
+	}
+	var p Payload
+	var err error
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"error", &p.Error}, {"userId", &p.UserID}, {"origin", &p.Origin}} {
+		if *f.dst, err = obj.string(f.name); err != nil {
+			return Payload{}, fmt.Errorf("%w: report: %v", ErrMalformed, err)
+		}
+	}
+	switch {
+	case p.Error == "" || len(p.Error) > MaxReportSize || !printable(p.Error):
+		return Payload{}, fmt.Errorf("%w: report: error is empty, too long or not printable", ErrMalformed)
+	case !validUserID(p.UserID):
+		return Payload{}, fmt.Errorf("%w: report: userId is empty, too long or not printable", ErrMalformed)
+	case !ValidOrigin(p.Origin):
+		return Payload{}, fmt.Errorf("%w: report: origin is not an organization origin", ErrMalformed)
+	}
+	return p, nil
+}
+
+// printable accepts valid UTF-8 without control characters (a report is
+// shown in a terminal, where escape sequences must not arrive).
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // validBearer accepts RFC 6750's b64token: the characters that can go into

@@ -326,3 +326,36 @@ func TestSessionStringHidesState(t *testing.T) {
 		}
 	}
 }
+
+func TestReportRoundTrip(t *testing.T) {
+	s, err := handoff.NewSession(8080, "gdlogin-x", "https://analytics.example.com", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := "Jane Roe (jane.roe) may not create API tokens: an admin must grant the SELF_CREATE_TOKEN permission"
+	env, err := handoff.Seal(s.Pairing(), handoff.Payload{Error: msg, UserID: "jane.roe", Origin: "https://analytics.example.com"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Open(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Error != msg || p.UserID != "jane.roe" || p.Token != "" || p.TokenID != "" {
+		t.Fatalf("report %#v", p)
+	}
+	for name, bad := range map[string]handoff.Payload{
+		"control characters": {Error: "no\x1b[31m", UserID: "jane.roe", Origin: "https://analytics.example.com"},
+		"too long":           {Error: strings.Repeat("x", handoff.MaxReportSize+1), UserID: "jane.roe", Origin: "https://analytics.example.com"},
+		"token and error":    {Error: "x", Token: "dG9r", TokenID: "t", UserID: "jane.roe", Origin: "https://analytics.example.com"},
+		"other origin":       {Error: "x", UserID: "jane.roe", Origin: "https://evil.example"},
+	} {
+		env, err := handoff.Seal(s.Pairing(), bad, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Open(env); err == nil {
+			t.Errorf("%s: a bad report was accepted", name)
+		}
+	}
+}
