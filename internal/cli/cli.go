@@ -11,10 +11,13 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/gdlogin/gdlogin/internal/opener"
 )
 
 // version is set at build time with -ldflags "-X github.com/gdlogin/gdlogin/internal/cli.version=v1.2.3".
@@ -46,6 +49,9 @@ type Env struct {
 	Getenv     func(string) string
 	Hostname   func() (string, error)
 	Now        func() time.Time
+	// OpenBrowser opens a local page in the user's browser; command, when
+	// not empty, is --browser-command.
+	OpenBrowser func(url, command string) error
 }
 
 // System is the real environment of the process.
@@ -65,12 +71,18 @@ func System() Env {
 		Getenv:   os.Getenv,
 		Hostname: os.Hostname,
 		Now:      time.Now,
+		OpenBrowser: func(url, command string) error {
+			return opener.Opener{Getenv: os.Getenv, Output: os.Stderr, Command: command}.Open(url)
+		},
 	}
 }
 
 // app is one run of gdlogin.
 type app struct {
-	env     Env
+	env Env
+	// errMu serialises lines on stderr: the loopback server reports
+	// progress from its own goroutines.
+	errMu   sync.Mutex
 	ctx     context.Context
 	verbose bool
 	quiet   bool
@@ -142,6 +154,8 @@ func (a *app) rootCommand() *cobra.Command {
 	pf.BoolVarP(&a.quiet, "quiet", "q", false, "print nothing on stderr but errors and prompts")
 	pf.StringVarP(&a.profile, "profile", "p", "", "saved profile `NAME` (default $GDLOGIN_PROFILE, else \"default\")")
 	pf.StringVar(&a.storeMode, "store", "auto", "where secrets go: auto (keyring, else a 0600 file), keyring, file")
+	_ = root.RegisterFlagCompletionFunc("profile", a.completeProfiles)
+	_ = root.RegisterFlagCompletionFunc("store", cobra.FixedCompletions([]string{"auto", "keyring", "file"}, cobra.ShellCompDirectiveNoFileComp))
 	root.AddCommand(a.loginCommand(), a.demoCommand())
 	root.AddCommand(a.credentialCommands()...)
 	return root
@@ -152,6 +166,8 @@ func (a *app) say(format string, args ...any) {
 	if a.quiet {
 		return
 	}
+	a.errMu.Lock()
+	defer a.errMu.Unlock()
 	fmt.Fprintf(a.env.Stderr, format+"\n", args...)
 }
 
@@ -160,6 +176,8 @@ func (a *app) warn(format string, args ...any) {
 	if a.quiet {
 		return
 	}
+	a.errMu.Lock()
+	defer a.errMu.Unlock()
 	fmt.Fprintf(a.env.Stderr, "warning: "+format+"\n", args...)
 }
 

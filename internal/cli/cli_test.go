@@ -2,8 +2,9 @@ package cli
 
 import (
 	"bytes"
-	"context"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -25,19 +26,32 @@ func testEnv(stdin string, vars map[string]string) (Env, *bytes.Buffer, *bytes.B
 		ReadSecret: func(string) (string, error) {
 			panic("no terminal in tests")
 		},
-		Getenv:   func(k string) string { return vars[k] },
+		Getenv: func(k string) string { return vars[k] },
+		OpenBrowser: func(u, _ string) error {
+			return errors.New("no browser in this test")
+		},
 		Hostname: func() (string, error) { return "build-box.example.com", nil },
 		Now:      func() time.Time { return time.Date(2026, 11, 29, 18, 22, 0, 0, time.UTC) },
 	}, &out, &errb
 }
 
+// run is one gdlogin run with no terminal.
 func run(t *testing.T, stdin string, vars map[string]string, args ...string) result {
 	t.Helper()
-	env, out, errb := testEnv(stdin, vars)
-	code := Run(context.Background(), args, env)
-	r := result{code: code, stdout: out.String(), stderr: errb.String()}
-	t.Logf("gdlogin %s\nexit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
-	return r
+	return runPrivate(t, stdin, vars, false, args...)
+}
+
+// isolated gives a run its own config directory, unless the test chose
+// one: no run sees the profiles another test saved.
+func isolated(t *testing.T, vars map[string]string) map[string]string {
+	if vars[EnvConfigDir] != "" {
+		return vars
+	}
+	out := map[string]string{EnvConfigDir: t.TempDir()}
+	for k, v := range vars {
+		out[k] = v
+	}
+	return out
 }
 
 func TestVersionAndHelp(t *testing.T) {
@@ -61,7 +75,8 @@ func TestUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"login"}, "takes the organization URL"},
+		{[]string{"login"}, "no organization URL given, and there is no saved profile"},
+		{[]string{"login", "https://a.example.com", "https://b.example.com"}, "takes one organization URL"},
 		{[]string{"login", "https://a.example.com", "--method", "carrier-pigeon"}, "--method must be one of"},
 		{[]string{"login", "https://a.example.com", "--output", "xml"}, "--output must be one of"},
 		{[]string{"login", "https://a.example.com", "--token-id", ".hidden"}, "not a valid token id"},
@@ -100,4 +115,22 @@ func TestEnvExportsQuoteSafely(t *testing.T) {
 			}
 		}
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a login.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -8,52 +8,72 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gdlogin/gdlogin/internal/orgsim"
+	"github.com/gdlogin/gdlogin/static"
 )
 
 const demoLong = `Start a built-in emulated GoodData organization on 127.0.0.1 and log in to it
 exactly as you would to a real one, so you can see the whole flow with no
 account. The emulated organization, "Example Analytics", has the user
-john.doe (password "demo") and an admin holding a bootstrap token.
+john.doe (password "demo", filled in for you) and an admin holding a
+bootstrap token. It lives only as long as the command.
+
+With the browser method (the default), your browser opens gdlogin's start
+page; open the organization from there and sign in. The emulated
+organization has the gdlogin script installed on its home page, so instead of
+a bookmark you click its "Send a new API token to gdlogin" button. Everything
+else is the real flow: encryption, verification, the token in the terminal.
 
 With --method token, the admin's bootstrap token creates a token for john.doe,
 as "GDC_API_TOKEN=… gdlogin login ORG --method token --user john.doe" would.`
 
 func (a *app) demoCommand() *cobra.Command {
-	o := &loginOptions{method: methodToken, output: outToken, timeout: 5 * time.Minute}
+	// The demo never saves: its token dies with the emulated organization,
+	// and must not replace a real profile.
+	o := &loginOptions{method: methodBrowser, output: outToken, timeout: 5 * time.Minute, noSave: true}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Log in to a built-in emulated organization, no account needed",
 		Long:  demoLong,
-		Args:  exactArgs(0, "no arguments"),
+		Example: `  gdlogin demo                      # the browser login, end to end
+  gdlogin demo --no-browser         # print the page's address instead of opening it
+  gdlogin demo --method token       # the token method, no browser`,
+		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runDemo(cmd.Context(), o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.method, "method", o.method, "how to log in: token")
+	f.StringVar(&o.method, "method", o.method, "how to log in: browser, token")
 	f.StringVarP(&o.output, "output", "o", o.output, "what to print on stdout: token, json, env, none")
+	f.BoolVar(&o.noBrowser, "no-browser", false, "do not open a browser; only print the page's address")
+	f.StringVar(&o.browserCommand, "browser-command", "", "open the page with this `COMMAND` instead of $BROWSER or the system's opener")
+	f.DurationVar(&o.timeout, "timeout", o.timeout, "give up after this long")
 	return cmd
 }
 
 func (a *app) runDemo(ctx context.Context, o *loginOptions) error {
-	if err := oneOf("method", o.method, methodToken); err != nil {
+	if err := oneOf("method", o.method, methodBrowser, methodToken); err != nil {
 		return err
 	}
 	if err := oneOf("output", o.output, outputModes...); err != nil {
 		return err
 	}
-	org, err := orgsim.Start(orgsim.Options{PrefillUser: "john.doe"})
+	org, err := orgsim.Start(orgsim.Options{
+		PrefillUser: "john.doe",
+		Scripts:     []orgsim.Script{{Path: "/gdlogin-handoff.js", Body: static.HandoffScript()}},
+	})
 	if err != nil {
 		return fmt.Errorf("start the emulated organization: %w", err)
 	}
 	defer org.Close()
-	a.say("Started the emulated organization \"Example Analytics\" at %s.", org.URL())
-	o.user = "john.doe"
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
-	defer cancel()
-	cred, err := a.loginWithToken(ctx, org.URL(), org.AdminToken(), "the emulated organization's bootstrap token", o)
-	if err == nil {
-		a.say("The token works until the demo ends; the emulated organization lives only in this process.")
+	a.say("Started the emulated organization \"Example Analytics\" at %s (user john.doe, password demo).", org.URL())
+	if o.method == methodToken {
+		o.user = "john.doe"
+		o.existingToken, o.existingSource = org.AdminToken(), "the emulated organization's bootstrap token"
 	}
-	return a.finishLogin(ctx, o, cred, err)
+	if err := a.login(ctx, org.URL(), o); err != nil {
+		return err
+	}
+	a.say("The token works until the demo ends: the emulated organization lives only in this process.")
+	return nil
 }

@@ -16,7 +16,7 @@ const (
 	ExitOK        = 0   // success
 	ExitError     = 1   // any other failure (local storage, unexpected answers)
 	ExitUsage     = 2   // bad command line, bad URL, missing input
-	ExitAuth      = 3   // the organization refused the credentials or a permission is missing
+	ExitAuth      = 3   // no saved credentials (log in), the organization refused them, or a permission is missing
 	ExitNetwork   = 4   // the organization could not be reached or is not a GoodData API
 	ExitTimeout   = 5   // --timeout ran out
 	ExitCancelled = 130 // interrupted (Ctrl-C)

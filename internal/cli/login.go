@@ -13,14 +13,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gdlogin/gdlogin/internal/gooddata"
+	"github.com/gdlogin/gdlogin/internal/store"
 )
 
 // Login methods.
 const (
-	methodToken = "token"
+	methodBrowser = "browser"
+	methodToken   = "token"
+	methodOIDC    = "oidc"
 )
 
-var loginMethods = []string{methodToken}
+var loginMethods = []string{methodBrowser, methodToken, methodOIDC}
 
 type loginOptions struct {
 	method    string
@@ -29,12 +32,36 @@ type loginOptions struct {
 	user      string
 	output    string
 	timeout   time.Duration
+	allowHTTP bool
+	// existingToken and existingSource, when set, replace the token
+	// method's lookup (the demo passes the emulator's bootstrap token).
+	existingToken, existingSource string
+	// browser method
+	port           int
+	noBrowser      bool
+	browserCommand string
+	// oidc method (login_oidc.go)
+	oidc oidcOptions
+	// saving
+	noSave     bool
+	writeSDK   bool
+	sdkProfile string
+	sdkFile    string
+	// saved is the profile named by --profile when ORG_URL was left out:
+	// its host, method and OIDC settings are the defaults of this login.
+	saved *store.Profile
 }
 
 const loginLong = `Log in to a GoodData organization and get a new API token.
 
 ORG_URL is the address you open in the browser, e.g. https://analytics.example.com.
 It must use https, except for a GoodData.CN running on this machine.
+
+With --method browser (the default), gdlogin serves a page on 127.0.0.1 and
+opens it in your browser. You sign in to the organization as usual, then click
+the gdlogin bookmark (or paste a console snippet) on the organization's tab: a
+script there creates the token with your session and hands it back encrypted.
+gdlogin prints the page's address too; --no-browser only prints it.
 
 With --method token, an existing token creates the new one. gdlogin reads it,
 in this order, from stdin (--with-token), GDC_API_TOKEN, or GOODDATA_TOKEN, and
@@ -45,7 +72,10 @@ The new token is verified with the organization before gdlogin reports
 success. stdout carries only what --output asks for; everything else goes to
 stderr.`
 
-const loginExample = `  # Create a token for yourself from an existing one, print it
+const loginExample = `  # Sign in through the browser (single sign-on) and print the new token
+  gdlogin login https://analytics.example.com
+
+  # Create a token for yourself from an existing one, print it
   gdlogin login https://analytics.example.com --method token --with-token < old-token.txt
 
   # An admin creates a token for john.doe with the bootstrap token
@@ -54,33 +84,67 @@ const loginExample = `  # Create a token for yourself from an existing one, prin
 func (a *app) loginCommand() *cobra.Command {
 	o := &loginOptions{}
 	cmd := &cobra.Command{
-		Use:     "login ORG_URL",
+		Use:     "login [ORG_URL]",
 		Short:   "Log in to an organization and get a verified API token",
 		Long:    loginLong,
 		Example: loginExample,
-		Args:    exactArgs(1, "the organization URL"),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usageErr("login takes one organization URL (got %d arguments); see gdlogin login --help", len(args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runLogin(cmd.Context(), o, args[0])
+			orgArg := ""
+			if len(args) == 1 {
+				orgArg = args[0]
+			}
+			return a.runLogin(cmd.Context(), o, orgArg, cmd.Flags().Changed("method"))
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.method, "method", methodToken, "how to log in: "+strings.Join(loginMethods, ", "))
+	f.StringVar(&o.method, "method", methodBrowser, "how to log in: "+strings.Join(loginMethods, ", "))
 	f.BoolVar(&o.withToken, "with-token", false, "read the existing token from stdin (method token)")
 	f.StringVar(&o.tokenID, "token-id", "", "id of the new API token (default gdlogin-<host>-<UTC time>)")
 	f.StringVar(&o.user, "user", "", "create the token for this user `ID` (admins); with other methods, require that the token belongs to ID")
-	f.StringVarP(&o.output, "output", "o", outToken, "what to print on stdout: "+strings.Join(outputModes, ", "))
+	f.StringVarP(&o.output, "output", "o", "", "what to print on stdout: "+strings.Join(outputModes, ", ")+" (default: none when the token is saved, else token)")
+	f.BoolVar(&o.noSave, "no-save", false, "do not save the token in a profile (it is printed instead)")
+	f.BoolVar(&o.writeSDK, "write-sdk-profile", false, "also write the profile into ~/.gooddata/profiles.yaml for GoodData's Python SDK and gooddata-dbt")
+	f.StringVar(&o.sdkProfile, "sdk-profile", "", "profile `NAME` in profiles.yaml (default: the gdlogin profile's name)")
+	f.StringVar(&o.sdkFile, "sdk-file", "", "profiles.yaml `PATH` (default ~/.gooddata/profiles.yaml)")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
+	f.IntVar(&o.port, "port", 0, "loopback port for the browser method (default: a free one)")
+	f.BoolVar(&o.noBrowser, "no-browser", false, "do not open a browser; only print the page's address")
+	f.StringVar(&o.browserCommand, "browser-command", "", "open the page with this `COMMAND` (the URL replaces %s, or is appended) instead of $BROWSER or the system's opener")
+	addOIDCFlags(f, &o.oidc)
+	f.BoolVar(&o.allowHTTP, "allow-insecure-http", false, "accept a plain-http organization on another host with --method token (the token crosses the network in clear)")
 	_ = cmd.RegisterFlagCompletionFunc("method", cobra.FixedCompletions(loginMethods, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputModes, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
-func (a *app) runLogin(ctx context.Context, o *loginOptions, orgArg string) error {
+func (a *app) runLogin(ctx context.Context, o *loginOptions, orgArg string, methodChosen bool) error {
+	if orgArg == "" {
+		p, err := a.savedProfileForLogin()
+		if err != nil {
+			return err
+		}
+		o.saved, orgArg = &p, p.Host
+		if !methodChosen && p.Method != "" {
+			o.method = string(p.Method)
+		}
+		a.say("Logging in again as profile %q: %s with the %s method.", p.Name, p.Host, o.method)
+	}
 	if err := oneOf("method", o.method, loginMethods...); err != nil {
 		return err
 	}
-	if err := oneOf("output", o.output, outputModes...); err != nil {
-		return err
+	if o.output != "" {
+		if err := oneOf("output", o.output, outputModes...); err != nil {
+			return err
+		}
+	}
+	if o.noSave && o.writeSDK {
+		return usageErr("--write-sdk-profile needs the saved profile; leave out --no-save")
 	}
 	if o.timeout <= 0 {
 		return usageErr("--timeout must be positive (got %s)", o.timeout)
@@ -91,25 +155,43 @@ func (a *app) runLogin(ctx context.Context, o *loginOptions, orgArg string) erro
 	if o.withToken && o.method != methodToken {
 		return usageErr("--with-token only goes with --method token")
 	}
+	if o.port < 0 || o.port > 65535 {
+		return usageErr("--port must be between 1 and 65535 (got %d)", o.port)
+	}
 	org, err := gooddata.ParseOrgURL(orgArg)
 	if err != nil {
 		return &userError{code: ExitUsage, err: err}
 	}
+	if err := checkPlainHTTP(org, o); err != nil {
+		return err
+	}
 	for _, w := range org.Warnings {
 		a.warn("%s", w)
 	}
+	return a.login(ctx, org.Origin, o)
+}
 
+// login runs the chosen method against a validated organization origin,
+// within --timeout, and reports the outcome.
+func (a *app) login(ctx context.Context, org string, o *loginOptions) error {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	var cred credential
+	var err error
 	switch o.method {
+	case methodBrowser:
+		cred, err = a.loginWithBrowser(ctx, org, o)
+	case methodOIDC:
+		cred, err = a.loginWithOIDC(ctx, org, o)
 	case methodToken:
-		var existing, source string
-		existing, source, err = a.existingToken(o.withToken)
-		if err != nil {
-			return err
+		existing, source := o.existingToken, o.existingSource
+		if existing == "" {
+			existing, source, err = a.existingToken(ctx, org, o.withToken)
+			if err != nil {
+				return err
+			}
 		}
-		cred, err = a.loginWithToken(ctx, org.Origin, existing, source, o)
+		cred, err = a.loginWithToken(ctx, org, existing, source, o)
 	}
 	return a.finishLogin(ctx, o, cred, err)
 }
@@ -118,17 +200,82 @@ func (a *app) runLogin(ctx context.Context, o *loginOptions, orgArg string) erro
 // summary on stderr, or the error with a timeout made explicit.
 func (a *app) finishLogin(ctx context.Context, o *loginOptions, cred credential, err error) error {
 	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		var ue *userError
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) && !errors.As(err, &ue) {
 			return &userError{code: ExitTimeout, err: err, msg: fmt.Sprintf("gave up after %s: %v", o.timeout, err),
 				hint: "the organization did not answer in time; check the URL and your network, or allow more time with --timeout"}
 		}
 		return err
 	}
-	if err := writeOutput(a.env.Stdout, o.output, cred); err != nil {
+	a.say("%s", summary(cred, "Logged in to"))
+	output := o.output
+	var saveErr error
+	if !o.noSave {
+		var p store.Profile
+		p, saveErr = a.saveCredential(ctx, cred)
+		if saveErr == nil && o.writeSDK {
+			saveErr = a.writeSDKProfile(ctx, p, cred, o.sdkProfile, o.sdkFile)
+		}
+	}
+	if output == "" {
+		// A token is never lost: one that is not saved is printed.
+		output = outNone
+		if o.noSave || saveErr != nil {
+			output = outToken
+		}
+	}
+	if err := writeOutput(a.env.Stdout, output, cred); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
-	a.say("%s", summary(cred, "Logged in to"))
+	if saveErr != nil {
+		if output == outNone {
+			a.warn("the token was not printed (--output none)")
+		} else {
+			a.warn("the token was printed but not saved")
+		}
+		return saveErr
+	}
 	return nil
+}
+
+// savedProfileForLogin is the profile a login without ORG_URL renews.
+func (a *app) savedProfileForLogin() (store.Profile, error) {
+	name, err := a.profileName()
+	if err != nil {
+		return store.Profile{}, err
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return store.Profile{}, err
+	}
+	p, err := st.Get(name)
+	if err != nil {
+		if errors.Is(err, store.ErrProfileNotFound) {
+			return store.Profile{}, &userError{code: ExitUsage, err: err, msg: fmt.Sprintf("no organization URL given, and there is no saved profile %q to take it from", name),
+				hint: "pass the organization URL: gdlogin login https://analytics.example.com"}
+		}
+		return store.Profile{}, a.storeError(err, name)
+	}
+	return p, nil
+}
+
+// checkPlainHTTP refuses plain http to another computer. The browser method
+// cannot work there at all (SPEC 3.9: WebCrypto exists only in secure
+// contexts); the token method works, but only when the user accepts that
+// tokens cross the network in clear.
+func checkPlainHTTP(org gooddata.OrgURL, o *loginOptions) error {
+	if !org.PlainHTTP || org.Loopback {
+		return nil
+	}
+	if o.method == methodToken {
+		if o.allowHTTP {
+			return nil
+		}
+		return &userError{code: ExitUsage, msg: fmt.Sprintf("%s uses plain http on another computer: tokens would cross the network in clear", org.Origin),
+			hint: "use its https:// address; if there is none and you accept the risk, add --allow-insecure-http"}
+	}
+	return &userError{code: ExitUsage, msg: fmt.Sprintf("%s uses plain http: browsers give the handoff's cryptography (WebCrypto) only to https pages and pages on this computer, so the %s method cannot work there", org.Origin, o.method),
+		hint: "use the organization's https:// address, or --method token with an existing token (and --allow-insecure-http)"}
 }
 
 // loginWithToken creates a new token with an existing one.
@@ -217,8 +364,9 @@ func traceSuffix(id string) string {
 const maxTokenInput = 64 << 10
 
 // existingToken finds the token that creates the new one, in the order of
-// the spec: stdin with --with-token, GDC_API_TOKEN, GOODDATA_TOKEN.
-func (a *app) existingToken(withToken bool) (string, string, error) {
+// the spec: stdin with --with-token, GDC_API_TOKEN, GOODDATA_TOKEN, and the
+// saved profile (when it is for the same organization).
+func (a *app) existingToken(ctx context.Context, org string, withToken bool) (string, string, error) {
 	if withToken {
 		var tok string
 		if a.env.StdinIsTerminal {
@@ -241,8 +389,11 @@ func (a *app) existingToken(withToken bool) (string, string, error) {
 			return checkTokenShape(v, name)
 		}
 	}
+	if cred, p, err := a.savedCredential(ctx); err == nil && cred.Host == org && cred.Token.Reveal() != "" {
+		return checkTokenShape(cred.Token.Reveal(), fmt.Sprintf("the saved profile %q", p.Name))
+	}
 	return "", "", &userError{code: ExitUsage, msg: "no existing token to create the new one with",
-		hint: "pipe one in with --with-token (gdlogin login ORG --method token --with-token < file), or set GDC_API_TOKEN or GOODDATA_TOKEN"}
+		hint: "pipe one in with --with-token (gdlogin login ORG --method token --with-token < file), set GDC_API_TOKEN or GOODDATA_TOKEN, or log in with the browser method"}
 }
 
 func readLine(r io.Reader, limit int) (string, error) {
@@ -293,6 +444,8 @@ func (a *app) client(org, token string) (*gooddata.Client, error) {
 			if ev.TraceID != "" {
 				line += " (trace id " + ev.TraceID + ")"
 			}
+			a.errMu.Lock()
+			defer a.errMu.Unlock()
 			fmt.Fprintln(a.env.Stderr, line)
 		}
 	}

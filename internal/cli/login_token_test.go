@@ -97,7 +97,7 @@ func TestTokenLoginSourcesInOrder(t *testing.T) {
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			args := append([]string{"login", org.URL(), "--method", "token", "--token-id", fmt.Sprintf("order-%d", i)}, tc.args...)
+			args := append([]string{"login", org.URL(), "--method", "token", "--output", "token", "--token-id", fmt.Sprintf("order-%d", i)}, tc.args...)
 			r := run(t, tc.stdin, tc.vars, args...)
 			if r.code != 0 || !strings.Contains(r.stderr, "Using the existing token from "+tc.source+".") {
 				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
@@ -201,7 +201,7 @@ func TestTokenLoginDuplicateIDGetsSuffix(t *testing.T) {
 	if _, err := org.IssueToken("admin", "ci-token"); err != nil {
 		t.Fatal(err)
 	}
-	r := run(t, org.AdminToken(), nil, "login", org.URL(), "--method", "token", "--with-token", "--token-id", "ci-token")
+	r := run(t, org.AdminToken(), nil, "login", org.URL(), "--method", "token", "--with-token", "--token-id", "ci-token", "--no-save")
 	if r.code != 0 || !strings.Contains(r.stderr, `Token id "ci-token" was taken; created "ci-token-`) {
 		t.Fatalf("exit %d stderr %q", r.code, r.stderr)
 	}
@@ -277,4 +277,52 @@ func TestDemoTokenMethod(t *testing.T) {
 		}
 	}
 	assertNoSecret(t, "stderr", r.stderr, tok)
+}
+
+// TestLoginSavesThenTokenPrintsIt: a default login saves and prints
+// nothing; `gdlogin token` then prints the saved token; a second login
+// without ORG_URL reuses the profile's organization.
+func TestLoginSavesThenTokenPrintsIt(t *testing.T) {
+	org := startOrg(t, orgsim.Options{})
+	vars := map[string]string{EnvConfigDir: t.TempDir(), "GDC_API_TOKEN": org.AdminToken()}
+	r := run(t, "", vars, "login", org.URL(), "--method", "token", "--user", "john.doe", "--profile", "work")
+	if r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, `Saved as profile "work"`) {
+		t.Fatalf("login: exit %d stdout %d bytes stderr %q", r.code, len(r.stdout), r.stderr)
+	}
+	r = run(t, "", map[string]string{EnvConfigDir: vars[EnvConfigDir]}, "token", "--profile", "work")
+	tok := strings.TrimSpace(r.stdout)
+	if r.code != 0 || profileOf(t, org, tok).UserID != "john.doe" {
+		t.Fatalf("token: exit %d", r.code)
+	}
+	// Again, from the saved profile alone: the token method finds the saved
+	// token last in its order of sources and renews it.
+	r = run(t, "", map[string]string{EnvConfigDir: vars[EnvConfigDir], "GDLOGIN_PROFILE": "work"}, "login", "--token-id", "renewed")
+	if r.code != 0 || !strings.Contains(r.stderr, `Logging in again as profile "work": `+org.URL()+" with the token method") ||
+		!strings.Contains(r.stderr, `Using the existing token from the saved profile "work".`) {
+		t.Fatalf("re-login: exit %d stderr %q", r.code, r.stderr)
+	}
+	if !org.HasToken("john.doe", "renewed") {
+		t.Fatalf("tokens %v", org.TokenIDs("john.doe"))
+	}
+	assertNoSecret(t, "stderr", r.stderr, tok, org.AdminToken())
+}
+
+// TestFailedLoginKeepsTheSavedProfile: a login that fails leaves the
+// working profile as it was.
+func TestFailedLoginKeepsTheSavedProfile(t *testing.T) {
+	org := startOrg(t, orgsim.Options{})
+	dir := t.TempDir()
+	r := run(t, "", map[string]string{EnvConfigDir: dir, "GDC_API_TOKEN": org.AdminToken()}, "login", org.URL(), "--method", "token", "--token-id", "first")
+	if r.code != 0 {
+		t.Fatalf("first login: exit %d", r.code)
+	}
+	before := run(t, "", map[string]string{EnvConfigDir: dir}, "token").stdout
+	r = run(t, "", map[string]string{EnvConfigDir: dir, "GDC_API_TOKEN": "bm9wZTpub3BlOm5vcGU="}, "login", org.URL(), "--method", "token", "--token-id", "second")
+	if r.code != ExitAuth {
+		t.Fatalf("bad login: exit %d", r.code)
+	}
+	after := run(t, "", map[string]string{EnvConfigDir: dir}, "token").stdout
+	if before == "" || before != after || profileOf(t, org, strings.TrimSpace(after)).UserID != "admin" {
+		t.Fatal("the failed login changed the saved token")
+	}
 }

@@ -427,7 +427,7 @@ func TestParseOrgURL(t *testing.T) {
 		{in: "http://127.0.0.1:3000", want: "http://127.0.0.1:3000", warn: true},
 		{in: "http://localhost:3000/", want: "http://localhost:3000", warn: true},
 		{in: "http://[::1]:3000", want: "http://[::1]:3000", warn: true},
-		{in: "http://analytics.example.com", errPart: "plain http"},
+		{in: "http://analytics.example.com", want: "http://analytics.example.com"},
 		{in: "analytics.example.com", errPart: "no scheme"},
 		{in: "ftp://analytics.example.com", errPart: "https://"},
 		{in: "https://john.doe:pw@analytics.example.com", errPart: "user name or password"},
@@ -445,6 +445,9 @@ func TestParseOrgURL(t *testing.T) {
 				t.Errorf("%q: error repeats the password", tc.in)
 			}
 			continue
+		}
+		if got.PlainHTTP != strings.HasPrefix(tc.want, "http:") || got.Loopback != (strings.Contains(tc.want, "127.0.0.1") || strings.Contains(tc.want, "localhost") || strings.Contains(tc.want, "::1")) {
+			t.Errorf("%q: PlainHTTP %v Loopback %v", tc.in, got.PlainHTTP, got.Loopback)
 		}
 		if err != nil || got.Origin != tc.want || (len(got.Warnings) > 0) != tc.warn {
 			t.Errorf("%q: got %+v, %v; want %q warn=%v", tc.in, got, err, tc.want, tc.warn)

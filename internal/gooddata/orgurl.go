@@ -17,12 +17,18 @@ type OrgURL struct {
 	Warnings []string
 	// Loopback is true for 127.0.0.0/8, ::1 and localhost.
 	Loopback bool
+	// PlainHTTP is true for http://. On a loopback host it comes with a
+	// warning; on any other host the caller must refuse it or have the
+	// user accept it explicitly, because tokens would cross the network
+	// in clear.
+	PlainHTTP bool
 }
 
 // ParseOrgURL validates and normalises what the user typed as the
 // organization URL. A scheme is required; https is expected; plain http is
-// accepted only for a loopback host (a local GoodData.CN), with a warning.
-// A path, query or fragment is dropped with a warning.
+// reported in PlainHTTP (with a warning for a loopback host, a local
+// GoodData.CN) for the caller to allow or refuse. A path, query or fragment
+// is dropped with a warning.
 func ParseOrgURL(raw string) (OrgURL, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
@@ -54,7 +60,7 @@ func ParseOrgURL(raw string) (OrgURL, error) {
 			port = ""
 		}
 	}
-	out := OrgURL{Loopback: isLoopbackHost(host)}
+	out := OrgURL{Loopback: isLoopbackHost(host), PlainHTTP: scheme == "http"}
 	hostport := host
 	if strings.Contains(host, ":") {
 		hostport = "[" + host + "]"
@@ -62,10 +68,7 @@ func ParseOrgURL(raw string) (OrgURL, error) {
 	if port != "" {
 		hostport += ":" + port
 	}
-	if scheme == "http" {
-		if !out.Loopback {
-			return OrgURL{}, fmt.Errorf("organization URL %q uses plain http on a non-local host, which would send tokens in clear; use https://%s", raw, hostport)
-		}
+	if scheme == "http" && out.Loopback {
 		out.Warnings = append(out.Warnings, "plain http is used for the local organization "+hostport+"; tokens travel unencrypted on this machine")
 	}
 	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {

@@ -1,0 +1,262 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gdlogin/gdlogin/internal/gooddata"
+	"github.com/gdlogin/gdlogin/internal/orgsim"
+	"github.com/gdlogin/gdlogin/internal/store"
+)
+
+// envRunAsGdlogin makes the test binary behave as gdlogin itself, so that
+// shell tests can run "$GDLOGIN env" without building a binary.
+const envRunAsGdlogin = "GDLOGIN_TEST_RUN_AS_GDLOGIN"
+
+// TestMain keeps every test away from the developer's own profiles and
+// keyring: the user config and home directories point into a temporary
+// directory, and the store gets an in-memory keyring unless a test chose
+// another one for its config dir (useKeyring).
+func TestMain(m *testing.M) {
+	if os.Getenv(envRunAsGdlogin) == "1" {
+		keyringHook = func(string) (store.Keyring, time.Duration) { return absentKeyring{}, 0 }
+		os.Exit(Run(context.Background(), os.Args[1:], System()))
+	}
+	home, err := os.MkdirTemp("", "gdlogin-cli-test-")
+	if err != nil {
+		panic(err)
+	}
+	for k, v := range map[string]string{
+		"HOME": home, "USERPROFILE": home, "XDG_CONFIG_HOME": filepath.Join(home, ".config"), "AppData": filepath.Join(home, "AppData"),
+	} {
+		os.Setenv(k, v)
+	}
+	shared := newMemKeyring()
+	keyringHook = func(dir string) (store.Keyring, time.Duration) {
+		if k, ok := testKeyrings.Load(dir); ok {
+			tk := k.(testKeyring)
+			return tk.keyring, tk.timeout
+		}
+		return shared, 0
+	}
+	code := m.Run()
+	os.RemoveAll(home)
+	os.Exit(code)
+}
+
+type testKeyring struct {
+	keyring store.Keyring
+	timeout time.Duration
+}
+
+// testKeyrings maps a GDLOGIN_CONFIG_DIR to the keyring its store uses.
+var testKeyrings sync.Map
+
+// memKeyring is a working in-memory keyring. With failSet, Set fails as a
+// locked or broken keyring does.
+type memKeyring struct {
+	mu      sync.Mutex
+	items   map[string]string
+	failSet atomic.Bool
+}
+
+func newMemKeyring() *memKeyring { return &memKeyring{items: map[string]string{}} }
+
+func (k *memKeyring) Set(service, user, secret string) error {
+	if k.failSet.Load() {
+		return errNoKeyring
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.items[service+"/"+user] = secret
+	return nil
+}
+
+func (k *memKeyring) Get(service, user string) (string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	v, ok := k.items[service+"/"+user]
+	if !ok {
+		return "", store.ErrSecretNotFound
+	}
+	return v, nil
+}
+
+func (k *memKeyring) Delete(service, user string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, ok := k.items[service+"/"+user]; !ok {
+		return store.ErrSecretNotFound
+	}
+	delete(k.items, service+"/"+user)
+	return nil
+}
+
+func (k *memKeyring) len() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.items)
+}
+
+func (k *memKeyring) values() []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var out []string
+	for _, v := range k.items {
+		out = append(out, v)
+	}
+	return out
+}
+
+func (k *memKeyring) clear() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	clear(k.items)
+}
+
+var errNoKeyring = errors.New("failed to open dbus connection: no session bus")
+
+// absentKeyring is a machine without a keyring: every call fails at once.
+type absentKeyring struct{}
+
+func (absentKeyring) Set(string, string, string) error   { return errNoKeyring }
+func (absentKeyring) Get(string, string) (string, error) { return "", errNoKeyring }
+func (absentKeyring) Delete(string, string) error        { return errNoKeyring }
+
+// hangingKeyring never answers until the test ends, like a Secret Service
+// waiting for an unlock prompt nobody sees.
+type hangingKeyring struct{ release chan struct{} }
+
+func newHangingKeyring(t *testing.T) *hangingKeyring {
+	k := &hangingKeyring{release: make(chan struct{})}
+	t.Cleanup(func() { close(k.release) })
+	return k
+}
+
+func (k *hangingKeyring) Set(string, string, string) error {
+	<-k.release
+	return errNoKeyring
+}
+
+func (k *hangingKeyring) Get(string, string) (string, error) {
+	<-k.release
+	return "", errNoKeyring
+}
+
+func (k *hangingKeyring) Delete(string, string) error {
+	<-k.release
+	return errNoKeyring
+}
+
+// sandbox is a private config dir with its own keyring.
+type sandbox struct {
+	t    *testing.T
+	dir  string // GDLOGIN_CONFIG_DIR
+	vars map[string]string
+}
+
+// newSandbox makes a config dir whose store uses kr (with the given
+// keyring timeout; zero means the store's default).
+func newSandbox(t *testing.T, kr store.Keyring, timeout time.Duration) *sandbox {
+	t.Helper()
+	dir := t.TempDir()
+	testKeyrings.Store(dir, testKeyring{keyring: kr, timeout: timeout})
+	t.Cleanup(func() { testKeyrings.Delete(dir) })
+	return &sandbox{t: t, dir: dir, vars: map[string]string{EnvConfigDir: dir}}
+}
+
+// env returns the sandbox's variables plus kv pairs.
+func (s *sandbox) env(kv ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range s.vars {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+// storeDir is <config dir>/gdlogin.
+func (s *sandbox) storeDir() string { return filepath.Join(s.dir, "gdlogin") }
+
+func (s *sandbox) configPath() string { return filepath.Join(s.storeDir(), "config.yaml") }
+
+// app is one gdlogin run in the sandbox, with the profile and --store
+// mode given; its stderr is returned.
+func (s *sandbox) app(profile, mode string) (*app, *bytes.Buffer) {
+	env, _, errb := testEnv("", s.vars)
+	return &app{env: env, ctx: context.Background(), profile: profile, storeMode: mode}, errb
+}
+
+// save stores a verified login of user into profile, as the login command
+// does: a new API token tokenID made by the emulator, checked with it. It
+// returns the token. createdAgo backdates the login.
+//
+// Switch the callers to run(t, …, "login", org.URL(), "--method", "token", …)
+// once the login command saves.
+func (s *sandbox) save(org *orgsim.Server, profile, user, tokenID string, createdAgo time.Duration) string {
+	s.t.Helper()
+	bearer, err := org.IssueToken(user, tokenID)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.saveToken(org.URL(), profile, *profileOf(s.t, org, bearer), tokenID, bearer, createdAgo)
+	return bearer
+}
+
+// saveToken saves a credential without asking a server (for hosts that are
+// down).
+func (s *sandbox) saveToken(host, profile string, owner gooddata.Profile, tokenID, bearer string, createdAgo time.Duration) {
+	s.t.Helper()
+	a, errb := s.app(profile, "auto")
+	cred := credential{Host: host, Profile: owner, TokenID: tokenID, Token: gooddata.Secret(bearer),
+		Method: methodToken, CreatedAt: a.env.Now().Add(-createdAgo)}
+	if _, err := a.saveCredential(context.Background(), cred); err != nil {
+		s.t.Fatalf("save profile %s: %v\n%s", profile, err, errb)
+	}
+	assertNoSecret(s.t, "stderr of save", errb.String(), bearer)
+}
+
+// runPrivate runs gdlogin like run, but never logs stdout, which may hold a
+// token. tty makes stdin a terminal.
+func runPrivate(t *testing.T, stdin string, vars map[string]string, tty bool, args ...string) result {
+	t.Helper()
+	env, out, errb := testEnv(stdin, isolated(t, vars))
+	env.StdinIsTerminal, env.StderrIsTerminal = tty, tty
+	code := Run(context.Background(), args, env)
+	r := result{code: code, stdout: out.String(), stderr: errb.String()}
+	t.Logf("gdlogin %s\nexit %d\nstdout: (%d bytes, not logged)\nstderr: %s", strings.Join(args, " "), r.code, len(r.stdout), r.stderr)
+	return r
+}
+
+// mustContain fails unless text holds every one of wants.
+func mustContain(t *testing.T, where, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s lacks %q:\n%s", where, w, text)
+		}
+	}
+}
+
+// closedURL is an http URL on which nothing listens.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := "http://" + l.Addr().String()
+	l.Close()
+	return u
+}

@@ -1,0 +1,376 @@
+package cli
+
+// gdlogin tokens list|delete: a user's API tokens on the server.
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gdlogin/gdlogin/internal/gooddata"
+	"github.com/gdlogin/gdlogin/internal/store"
+)
+
+const tokensLong = `List and delete a user's API tokens on the organization's server, with the
+saved token of a profile. Without --user, the tokens are the profile user's
+own (this needs the SELF_CREATE_TOKEN or MANAGE permission); with --user ID,
+another user's (admins, MANAGE).`
+
+func (a *app) tokensCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "tokens",
+		Short: "List or delete API tokens on the server",
+		Long:  tokensLong,
+		Example: `  gdlogin tokens list
+  gdlogin tokens delete gdlogin-old-laptop-20250101T090000Z`,
+		Args: exactArgs(0, "a subcommand: list or delete"),
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(a.tokensListCommand(), a.tokensDeleteCommand())
+	return cmd
+}
+
+type tokensOptions struct {
+	user    string
+	output  string
+	yes     bool
+	timeout time.Duration
+}
+
+const tokensListLong = `List the API tokens of the profile's user (or of --user ID) on the server.
+Tokens never show their secret; gdlogin shows their ids, and marks
+
+  in use   the token the current profile uses
+  saved    a token another profile on this machine holds
+
+The list goes to stdout: a table, or a JSON array with --output json.`
+
+const tokensListExample = `  gdlogin tokens list
+
+  # An admin lists john.doe's tokens
+  gdlogin tokens list --profile admin --user john.doe
+
+  # Ids of the tokens no profile on this machine holds
+  gdlogin tokens list --output json | jq -r '.[] | select(.profiles | length == 0) | .id'`
+
+func (a *app) tokensListCommand() *cobra.Command {
+	o := &tokensOptions{}
+	cmd := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List a user's API tokens, marking the ones saved here",
+		Long:    tokensListLong,
+		Example: tokensListExample,
+		Args:    exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runTokensList(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.user, "user", "", "list the tokens of this user `ID` (admins)")
+	f.StringVarP(&o.output, "output", "o", outText, "what to print on stdout: "+strings.Join(listOutputs, ", "))
+	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "give up on the server after this long")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(listOutputs, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// listedToken is one row of tokens list; its JSON is --output json.
+type listedToken struct {
+	ID     string `json:"id"`
+	UserID string `json:"userId"`
+	// InUse is true for the token of the current profile.
+	InUse bool `json:"inUse"`
+	// Profiles are the saved profiles on this machine that hold it.
+	Profiles []string `json:"profiles"`
+}
+
+// tokensSession is what tokens list and delete share: the current
+// profile, a client with its token, and the tokens saved on this machine.
+type tokensSession struct {
+	profile store.Profile
+	client  *gooddata.Client
+	target  string              // whose tokens
+	held    map[string][]string // token id → profiles holding it (same host and user)
+}
+
+func (a *app) openTokensSession(ctx context.Context, user string) (*tokensSession, error) {
+	name, err := a.profileName()
+	if err != nil {
+		return nil, err
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return nil, err
+	}
+	cred, p, err := a.loadCredential(ctx, st, name)
+	if err != nil {
+		return nil, err
+	}
+	client, err := a.client(p.Host, cred.Token.Reveal())
+	if err != nil {
+		return nil, err
+	}
+	s := &tokensSession{profile: p, client: client, target: p.UserID, held: map[string][]string{}}
+	if user != "" {
+		s.target = user
+	}
+	all, err := st.List()
+	if err != nil {
+		return nil, a.storeError(err, name)
+	}
+	for _, q := range all {
+		if q.Host == p.Host && q.UserID == s.target && q.TokenID != "" {
+			s.held[q.TokenID] = append(s.held[q.TokenID], q.Name)
+		}
+	}
+	return s, nil
+}
+
+// inUse reports whether id is the token the current profile uses.
+func (s *tokensSession) inUse(id string) bool {
+	return s.target == s.profile.UserID && id == s.profile.TokenID
+}
+
+func (a *app) runTokensList(ctx context.Context, o *tokensOptions) error {
+	if err := oneOf("output", o.output, listOutputs...); err != nil {
+		return err
+	}
+	if o.timeout <= 0 {
+		return usageErr("--timeout must be positive (got %s)", o.timeout)
+	}
+	s, err := a.openTokensSession(ctx, o.user)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	tokens, err := s.client.ListTokens(ctx, s.target)
+	if err != nil {
+		return a.explainTokensError(err, s)
+	}
+	rows := make([]listedToken, 0, len(tokens))
+	for _, t := range tokens {
+		held := s.held[t.ID]
+		if held == nil {
+			held = []string{}
+		}
+		rows = append(rows, listedToken{ID: t.ID, UserID: s.target, InUse: s.inUse(t.ID), Profiles: held})
+	}
+	if o.output == outJSON {
+		enc := json.NewEncoder(a.env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	a.say("API tokens of %s on %s:", s.target, s.profile.Host)
+	tw := tabwriter.NewWriter(a.env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TOKEN ID\tON THIS MACHINE")
+	for _, r := range rows {
+		mark := ""
+		switch {
+		case r.InUse:
+			mark = "in use (profile " + s.profile.Name + ")"
+			if others := without(r.Profiles, s.profile.Name); len(others) > 0 {
+				mark += ", saved (profile " + strings.Join(others, ", ") + ")"
+			}
+		case len(r.Profiles) > 0:
+			mark = "saved (profile " + strings.Join(r.Profiles, ", ") + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", r.ID, mark)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		a.say("(none)")
+	}
+	return nil
+}
+
+// unique drops repeated values, keeping the first of each.
+func unique(list []string) []string {
+	var out []string
+	for _, v := range list {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func without(list []string, x string) []string {
+	var out []string
+	for _, v := range list {
+		if v != x {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// explainTokensError adds what to do when listing or deleting is refused.
+func (a *app) explainTokensError(err error, s *tokensSession) error {
+	var ae *gooddata.APIError
+	if errors.As(err, &ae) {
+		switch {
+		case ae.Kind == gooddata.KindForbidden && s.target != s.profile.UserID:
+			return withHint(ExitAuth, err, fmt.Sprintf("managing the tokens of %s needs the MANAGE permission; use an admin's profile (--profile)", s.target))
+		case ae.Kind == gooddata.KindForbidden:
+			return withHint(ExitAuth, err, "managing your own API tokens needs the SELF_CREATE_TOKEN (or MANAGE) permission; ask an organization admin")
+		case ae.Kind == gooddata.KindInvalidToken || ae.Kind == gooddata.KindNotLoggedIn:
+			return withHint(ExitAuth, err, "the saved token of profile "+s.profile.Name+" no longer works; log in again: "+loginHint(s.profile.Name, s.profile.Host))
+		case ae.Kind == gooddata.KindNotFound && s.target != s.profile.UserID:
+			return withHint(ExitUsage, err, fmt.Sprintf("is %q the id of a user of this organization?", s.target))
+		}
+	}
+	return err
+}
+
+const tokensDeleteLong = `Delete API tokens on the server by id. A deleted token stops working at once,
+wherever a copy of it is.
+
+gdlogin asks for confirmation when it runs in a terminal; scripts pass --yes.
+Without a terminal and without --yes, nothing is deleted (exit 2).
+
+The token the current profile uses is refused: run gdlogin logout, which
+deletes it on the server and here. A token another saved profile holds is
+deleted after a warning; that profile then stops working.
+
+Exit codes: 0 when every token was deleted; 2 for a bad or refused id or a
+missing confirmation; 1 when confirmation was declined; otherwise the code of
+the first failed deletion (3 refused, 4 unreachable).`
+
+const tokensDeleteExample = `  gdlogin tokens delete gdlogin-old-laptop-20250101T090000Z
+
+  # In a script
+  gdlogin tokens delete --yes ci-2024 ci-2025
+
+  # An admin deletes john.doe's token
+  gdlogin tokens delete --profile admin --user john.doe johns-leaked-token`
+
+func (a *app) tokensDeleteCommand() *cobra.Command {
+	o := &tokensOptions{}
+	cmd := &cobra.Command{
+		Use:     "delete ID...",
+		Aliases: []string{"rm"},
+		Short:   "Delete API tokens on the server",
+		Long:    tokensDeleteLong,
+		Example: tokensDeleteExample,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErr("%s takes one or more token ids; see gdlogin tokens list", cmd.CommandPath())
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runTokensDelete(cmd.Context(), o, args)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.user, "user", "", "delete tokens of this user `ID` (admins)")
+	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation")
+	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "give up on the server after this long")
+	return cmd
+}
+
+func (a *app) runTokensDelete(ctx context.Context, o *tokensOptions, ids []string) error {
+	if o.timeout <= 0 {
+		return usageErr("--timeout must be positive (got %s)", o.timeout)
+	}
+	ids = unique(ids)
+	for _, id := range ids {
+		if !gooddata.ValidTokenID(id) {
+			return usageErr("%q is not a valid token id: use letters, digits, '.', '_' and '-' (not first '.'), up to 255 characters", id)
+		}
+	}
+	if !o.yes && !a.env.StdinIsTerminal {
+		return &userError{code: ExitUsage, msg: "tokens delete needs a confirmation, and there is no terminal to ask on",
+			hint: "pass --yes to delete without asking"}
+	}
+	s, err := a.openTokensSession(ctx, o.user)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if s.inUse(id) {
+			return &userError{code: ExitUsage,
+				msg:  fmt.Sprintf("API token %q is the one profile %q uses; tokens delete would leave the profile with a dead token", id, s.profile.Name),
+				hint: "run gdlogin logout" + profileFlag(s.profile.Name) + ", which deletes it on the server and here"}
+		}
+	}
+	for _, id := range ids {
+		if held := s.held[id]; len(held) > 0 {
+			a.warn("profile %s on this machine uses API token %q and will stop working", strings.Join(held, ", "), id)
+		}
+	}
+	if !o.yes {
+		ok, err := a.confirm(fmt.Sprintf("Delete %d API token(s) of %s on %s (%s)? [y/N] ", len(ids), s.target, s.profile.Host, strings.Join(ids, ", ")))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &userError{code: ExitError, msg: "not confirmed; nothing was deleted"}
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	var first error
+	failed := 0
+	for _, id := range ids {
+		err := s.client.DeleteToken(ctx, s.target, id)
+		if err == nil {
+			a.say("Deleted API token %q of %s.", id, s.target)
+			for _, name := range s.held[id] {
+				a.say("Profile %q used it; remove it with gdlogin logout --profile %s.", name, name)
+			}
+			continue
+		}
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
+		failed++
+		var ae *gooddata.APIError
+		if errors.As(err, &ae) && ae.Kind == gooddata.KindNotFound {
+			err = withHint(ExitUsage, err, "gdlogin tokens list shows the ids")
+		} else {
+			err = a.explainTokensError(err, s)
+		}
+		fmt.Fprintf(a.env.Stderr, "could not delete API token %q: %v\n", id, err)
+		if first == nil {
+			first = err
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	if len(ids) == 1 {
+		return first
+	}
+	return &userError{code: exitCode(first), err: first,
+		msg:  fmt.Sprintf("%d of %d API tokens could not be deleted (see above)", failed, len(ids)),
+		hint: hintOf(first)}
+}
+
+// confirm asks a yes/no question on stderr and reads the answer from stdin.
+// Only "y" and "yes" (any case) say yes.
+func (a *app) confirm(question string) (bool, error) {
+	fmt.Fprint(a.env.Stderr, question)
+	line, err := bufio.NewReader(io.LimitReader(a.env.Stdin, 1024)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, fmt.Errorf("read the answer: %w", err)
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
