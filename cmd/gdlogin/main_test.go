@@ -25,7 +25,8 @@ func TestMain(m *testing.M) {
 func gdlogin(t *testing.T, stdin string, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(append(os.Environ(), "GDLOGIN_TEST_MAIN=1"), env...)
+	// Never the user's own profiles or keyring.
+	cmd.Env = append(append(os.Environ(), "GDLOGIN_TEST_MAIN=1", "GDLOGIN_CONFIG_DIR="+t.TempDir(), "GDLOGIN_PROFILE="), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -48,7 +49,7 @@ func TestTokenLoginEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer org.Close()
-	stdout, stderr, code := gdlogin(t, org.AdminToken()+"\n", nil, "login", org.URL(), "--method", "token", "--with-token", "--output", "token")
+	stdout, stderr, code := gdlogin(t, org.AdminToken()+"\n", nil, "login", org.URL(), "--method", "token", "--with-token", "--output", "token", "--store", "file")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

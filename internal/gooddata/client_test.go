@@ -417,7 +417,7 @@ func TestHTTPSProxyIsHonoured(t *testing.T) {
 func TestParseOrgURL(t *testing.T) {
 	cases := []struct {
 		in, want, errPart string
-		warn             bool
+		warn              bool
 	}{
 		{in: "https://analytics.example.com", want: "https://analytics.example.com"},
 		{in: "https://Analytics.Example.com/", want: "https://analytics.example.com"},

@@ -7,52 +7,23 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/gdlogin/gdlogin/internal/recording"
 )
 
-// referenceDir holds the recordings of a real server and the OpenAPI.
-const referenceDir = "../../../shared/reference"
-
-// cassette is a recording of HTTP exchanges with a real server.
-type cassette struct {
-	Interactions []struct {
-		Request struct {
-			Body    any                 `yaml:"body"`
-			Headers map[string][]string `yaml:"headers"`
-			Method  string              `yaml:"method"`
-			URI     string              `yaml:"uri"`
-		} `yaml:"request"`
-		Response struct {
-			Body struct {
-				String any `yaml:"string"`
-			} `yaml:"body"`
-			Headers map[string][]string `yaml:"headers"`
-			Status  struct {
-				Code int `yaml:"code"`
-			} `yaml:"status"`
-		} `yaml:"response"`
-	} `yaml:"interactions"`
-}
-
-func loadCassette(t *testing.T, name string) cassette {
+func loadCassette(t *testing.T, name string) []recording.Interaction {
 	t.Helper()
-	raw, err := os.ReadFile(referenceDir + "/" + name)
+	its, err := recording.Load(name)
 	if err != nil {
 		t.Fatalf("read recording: %v", err)
 	}
-	var c cassette
-	if err := yaml.Unmarshal(raw, &c); err != nil {
-		t.Fatalf("parse %s: %v", name, err)
-	}
-	if len(c.Interactions) == 0 {
+	if len(its) == 0 {
 		t.Fatalf("%s has no interactions", name)
 	}
-	return c
+	return its
 }
 
 // Placeholders the recordings use for values that differ on every run.
@@ -84,29 +55,24 @@ func TestContractReplay(t *testing.T) {
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			s := start(t, Options{Users: users})
-			for i, it := range loadCassette(t, tc.file).Interactions {
-				rec := it.Request
-				u, err := url.Parse(rec.URI)
+			for i, it := range loadCassette(t, tc.file) {
+				u, err := url.Parse(it.URI)
 				if err != nil {
 					t.Fatal(err)
 				}
 				var body io.Reader
-				if rec.Body != nil {
-					raw, err := json.Marshal(rec.Body)
+				if it.RequestBody != nil {
+					raw, err := json.Marshal(it.RequestBody)
 					if err != nil {
 						t.Fatal(err)
 					}
 					body = bytes.NewReader(raw)
 				}
-				req, err := http.NewRequest(rec.Method, s.URL()+u.RequestURI(), body)
+				req, err := http.NewRequest(it.Method, s.URL()+u.RequestURI(), body)
 				if err != nil {
 					t.Fatal(err)
 				}
-				for k, vs := range rec.Headers {
-					for _, v := range vs {
-						req.Header.Add(k, v)
-					}
-				}
+				req.Header = it.RequestHeader.Clone()
 				req.Header.Set("Authorization", "Bearer "+tc.bearer(s))
 				resp, err := noRedirects.Do(req)
 				if err != nil {
@@ -117,14 +83,13 @@ func TestContractReplay(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				name := rec.Method + " " + u.RequestURI()
-				want := it.Response
-				if resp.StatusCode != want.Status.Code {
-					t.Fatalf("#%d %s: status %d, recorded %d; body %s", i, name, resp.StatusCode, want.Status.Code, got)
+				name := it.Method + " " + u.RequestURI()
+				if resp.StatusCode != it.Status {
+					t.Fatalf("#%d %s: status %d, recorded %d; body %s", i, name, resp.StatusCode, it.Status, got)
 				}
-				checkRecordedHeaders(t, name, want.Headers, resp.Header)
+				checkRecordedHeaders(t, name, it.ResponseHeader, resp.Header)
 				origin := "http://" + u.Host
-				checkRecordedBody(t, name, want.Body.String, bytes.ReplaceAll(got, []byte(s.URL()), []byte(origin)))
+				checkRecordedBody(t, name, it.ResponseBody, bytes.ReplaceAll(got, []byte(s.URL()), []byte(origin)))
 			}
 			if tc.file == "recorded-api-tokens.yaml" && s.HasToken("demo", "test_token") {
 				t.Error("the recorded DELETE left the token in place")
@@ -133,18 +98,10 @@ func TestContractReplay(t *testing.T) {
 	}
 }
 
-func checkRecordedHeaders(t *testing.T, name string, recorded map[string][]string, got http.Header) {
+func checkRecordedHeaders(t *testing.T, name string, recorded, got http.Header) {
 	t.Helper()
-	lookup := func(h string) ([]string, bool) {
-		for k, v := range recorded {
-			if strings.EqualFold(k, h) {
-				return v, true
-			}
-		}
-		return nil, false
-	}
 	for _, h := range checkedHeaders {
-		want, recordedIt := lookup(h)
+		want, recordedIt := recorded[http.CanonicalHeaderKey(h)]
 		have, present := got[http.CanonicalHeaderKey(h)]
 		switch {
 		case recordedIt && !present:

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -19,6 +20,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gdlogin/gdlogin/internal/recording"
 )
 
 // openAPI is the reference OpenAPI document, decoded.
@@ -26,7 +29,7 @@ type openAPI map[string]any
 
 func loadOpenAPI(t *testing.T) openAPI {
 	t.Helper()
-	raw, err := os.ReadFile(referenceDir + "/gooddata-openapi-subset.json")
+	raw, err := os.ReadFile(filepath.Join(recording.Dir(), "gooddata-openapi-subset.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +376,7 @@ func TestOpenAPIConformance(t *testing.T) {
 		for _, bearer := range []string{admin, mustIssue(t, s, "jane.roe", "jane")} {
 			p := conform(t, "/api/v1/profile", call{method: "GET", path: "/api/v1/profile", bearer: bearer}, 200)
 			// Same top-level fields as the reference example.
-			raw, err := os.ReadFile(referenceDir + "/profile-response-example.json")
+			raw, err := os.ReadFile(filepath.Join(recording.Dir(), "profile-response-example.json"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -47,14 +47,20 @@ type cassette struct {
 	} `yaml:"interactions"`
 }
 
-// Dir is the shared reference folder: $GDLOGIN_REFERENCE_DIR, else
-// ../shared/reference next to the repository.
+// Dir is the folder of reference files: $GDLOGIN_REFERENCE_DIR, else the
+// repository's testdata/reference, a copy of the project's shared
+// reference folder kept in the repository so that a clean checkout can run
+// the contract tests (TestCopyMatchesSharedReference keeps it in step).
 func Dir() string {
 	if d := os.Getenv("GDLOGIN_REFERENCE_DIR"); d != "" {
 		return d
 	}
+	return filepath.Join(repoRoot(), "testdata", "reference")
+}
+
+func repoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "reference")
+	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
 // Load reads one cassette from Dir().
