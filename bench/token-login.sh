@@ -13,6 +13,7 @@ for tool in curl jq; do
   command -v $tool >/dev/null || { echo "bench: needs $tool (apt-get install -y $tool)" >&2; exit 1; }
 done
 work=$(mktemp -d)
+export GDLOGIN_CONFIG_DIR="$work"
 trap 'kill $org_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/gdlogin" ./cmd/gdlogin
 go build -o "$work/orgserve" ./bench/orgserve
@@ -25,7 +26,7 @@ now() { date +%s%N; }
 gd=() cj=()
 for i in $(seq "$runs"); do
   t0=$(now)
-  "$work/gdlogin" login "$url" --method token --with-token --token-id "gd-$i" --output token --quiet <"$work/token" >/dev/null
+  "$work/gdlogin" login "$url" --method token --with-token --token-id "gd-$i" --output token --no-save --quiet <"$work/token" >/dev/null
   t1=$(now)
   # The documented recipe; the header is read from a file so that the
   # token does not show in the process list.
