@@ -1,13 +1,26 @@
 // The callback page: it receives the encrypted envelope in its URL fragment,
 // removes the fragment from the address bar and history at once, posts the
-// envelope to gdlogin on this same origin, and shows the outcome.
+// envelope to gdlogin on this same origin, and shows the outcome. It is
+// inlined in the page's <head> (with the CSP nonce), so the post leaves
+// before the rest of the page has loaded.
 "use strict";
 (function () {
   var fragment = location.hash.slice(1);
   history.replaceState(null, "", location.pathname);
 
+  var ready = new Promise(function (resolve) {
+    if (document.readyState !== "loading") resolve();
+    else document.addEventListener("DOMContentLoaded", resolve);
+  });
+  function show(state, message, hint) {
+    ready.then(function () {
+      gdlogin.setStatus(state, message, hint);
+      if (state === "success") document.querySelector('[data-role="after"]').hidden = false;
+    });
+  }
+
   if (!fragment) {
-    gdlogin.setStatus("error", "No token arrived with this page.",
+    show("error", "No token arrived with this page.",
       "Open this page only through the gdlogin bookmark or console snippet, on the organization's tab.");
     return;
   }
@@ -19,11 +32,11 @@
     for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch (e) {
-    gdlogin.setStatus("error", "The address of this page was damaged on the way.",
+    show("error", "The address of this page was damaged on the way.",
       "Run the gdlogin bookmark again on the organization's tab.");
     return;
   }
-  gdlogin.setStatus("waiting", "Checking the token with the organization…", "");
+  show("waiting", "Checking the token with the organization…", "");
   fetch("/complete", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
@@ -33,12 +46,9 @@
     redirect: "error"
   })
     .then(function (res) { return res.json(); })
-    .then(function (s) {
-      gdlogin.setStatus(s.state, s.message, s.hint);
-      if (s.state === "success") document.querySelector('[data-role="after"]').hidden = false;
-    })
+    .then(function (s) { show(s.state, s.message, s.hint); })
     .catch(function () {
-      gdlogin.setStatus("error", "gdlogin did not answer.",
+      show("error", "gdlogin did not answer.",
         "It may have stopped or timed out; the terminal shows why. Run gdlogin login again if you still need a token.");
     });
 })();

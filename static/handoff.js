@@ -106,34 +106,33 @@ async (embeddedPairing, askFirst) => {
     // (salt = the raw state, info = "gdlogin handoff v1") to an AES-256-GCM
     // key; WebCrypto appends the 16-byte tag to the ciphertext. The result is
     // the envelope, as base64url text.
-    const seal = async (payload) => {
-      const curve = { name: "ECDH", namedCurve: "P-256" };
+    // The key agreement starts now and runs while the API calls below are on
+    // the wire; only the encryption waits for the token.
+    const curve = { name: "ECDH", namedCurve: "P-256" };
+    const keys = (async () => {
       const own = await subtle.generateKey(curve, false, ["deriveBits"]);
       const secret = await subtle.deriveBits(
         { name: "ECDH", public: await subtle.importKey("raw", pub, curve, false, []) },
         own.privateKey,
         256,
       );
-      const key = await subtle.deriveKey(
-        { name: "HKDF", hash: "SHA-256", salt: state, info: utf8.encode("gdlogin handoff v1") },
-        await subtle.importKey("raw", secret, "HKDF", false, ["deriveKey"]),
-        { name: "AES-GCM", length: 256 },
-        false,
-        ["encrypt"],
-      );
+      return [
+        await subtle.deriveKey(
+          { name: "HKDF", hash: "SHA-256", salt: state, info: utf8.encode("gdlogin handoff v1") },
+          await subtle.importKey("raw", secret, "HKDF", false, ["deriveKey"]),
+          { name: "AES-GCM", length: 256 },
+          false,
+          ["encrypt"],
+        ),
+        encode(await subtle.exportKey("raw", own.publicKey)),
+      ];
+    })();
+    keys.catch(() => {}); // seal reports a failure; no unhandled rejection before it
+    const seal = async (payload) => {
+      const [key, epk] = await keys;
       const iv = crypto.getRandomValues(new Uint8Array(12));
       const ciphertext = await subtle.encrypt({ name: "AES-GCM", iv }, key, utf8.encode(JSON.stringify(payload)));
-      return encode(
-        utf8.encode(
-          JSON.stringify({
-            v: 1,
-            state: encode(state),
-            epk: encode(await subtle.exportKey("raw", own.publicKey)),
-            iv: encode(iv),
-            ct: encode(ciphertext),
-          }),
-        ),
-      );
+      return encode(utf8.encode(JSON.stringify({ v: 1, state: encode(state), epk, iv: encode(iv), ct: encode(ciphertext) })));
     };
     // A top-level navigation to gdlogin's loopback listener, built from
     // validated values only.

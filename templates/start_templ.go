@@ -296,7 +296,7 @@ func StartPage(d StartData) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout("Log in to "+d.OrgHost).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout("Log in to "+d.OrgHost, nil).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
