@@ -34,6 +34,15 @@ func sampleStart() StartData {
 }
 
 var pages = map[string]templ.Component{
+	"oidc-success.html": OIDCPage(OIDCData{Title: "Signed in", Heading: "You are signed in", Issuer: "https://login.example.com",
+		Status: Status{State: "success", Message: "API token for John Doe (john.doe) created and verified with Example Analytics."},
+		Next:   "You can close this tab and go back to the terminal."}),
+	"oidc-refused.html": OIDCPage(OIDCData{Title: "This answer is not for this login", Heading: "This answer is not for this login", Issuer: "https://login.example.com",
+		Status:   Status{State: "waiting", Message: "The identity provider's answer on this page does not belong to the login gdlogin is waiting for, so gdlogin ignored it.", Hint: "gdlogin is still waiting for your sign-in."},
+		RetryURL: "http://127.0.0.1:49152/"}),
+	"oidc-error.html": OIDCPage(OIDCData{Title: "Login failed", Heading: "The identity provider refused the sign-in", Issuer: "https://login.example.com",
+		Status: Status{State: "error", Message: "The identity provider refused the sign-in: access_denied (The user cancelled the sign-in.)", Hint: "Sign in again and allow the access."},
+		Next:   "The terminal shows the same error. Run gdlogin login again once it is fixed."}),
 	"start.html":           StartPage(sampleStart()),
 	"callback.html":        CallbackPage(Status{State: "waiting", Message: "Receiving the token…"}),
 	"finished.html":        FinishedPage(Status{State: "success", Message: "Token for John Doe (john.doe) created and verified."}),

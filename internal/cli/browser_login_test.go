@@ -49,16 +49,23 @@ func startBrowserLogin(t *testing.T, orgOpts orgsim.Options, args ...string) *br
 	t.Helper()
 	browsertest.Require(t)
 	org := startOrg(t, orgOpts)
-	b := browsertest.New(t, browsertest.Options{PublicHosts: []string{hostOf(org.URL())}, Timeout: 90 * time.Second})
-	env, out, _ := testEnv("", isolated(t, nil))
+	return launchLogin(t, org, []string{hostOf(org.URL())}, nil, append([]string{"login", org.URL(), "--timeout", "60s"}, args...))
+}
+
+// launchLogin starts a browser that treats publicHosts as public sites and
+// runs gdlogin with args in the background (in its own config directory
+// unless vars names one), until gdlogin "opens" a page.
+func launchLogin(t *testing.T, org *orgsim.Server, publicHosts []string, vars map[string]string, args []string) *browserLogin {
+	t.Helper()
+	b := browsertest.New(t, browsertest.Options{PublicHosts: publicHosts, Timeout: 90 * time.Second})
+	env, out, _ := testEnv("", isolated(t, vars))
 	errb := &syncBuffer{}
 	env.Stderr = errb
 	opened := make(chan string, 1)
 	env.OpenBrowser = func(u, _ string) error { opened <- u; return nil }
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &browserLogin{t: t, org: org, browser: b, done: make(chan int, 1), stdout: out, stderr: errb, cancel: cancel}
-	full := append([]string{"login", org.URL(), "--timeout", "60s"}, args...)
-	go func() { l.done <- Run(ctx, full, env) }()
+	go func() { l.done <- Run(ctx, args, env) }()
 	select {
 	case l.start = <-opened:
 	case code := <-l.done:

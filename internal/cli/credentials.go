@@ -96,8 +96,16 @@ func (a *app) saveCredential(ctx context.Context, cred credential) (store.Profil
 		CreatedAt:        cred.CreatedAt,
 		Method:           store.Method(cred.Method),
 	}
+	secret := store.Secret{Token: cred.Token.Reveal()}
+	if oc := cred.OIDC; oc != nil {
+		p.OIDC = &store.OIDCSettings{Issuer: oc.Issuer, ClientID: oc.ClientID, Scopes: oc.Scopes}
+		if oc.KeepJWT {
+			// Token is the ID token too: it is the bearer until it expires.
+			secret.IDToken, secret.IDTokenExpiry, secret.RefreshToken = cred.Token.Reveal(), oc.IDTokenExpiry, oc.RefreshToken.Reveal()
+		}
+	}
 	prev, prevErr := st.Get(name) // only for the note below
-	saved, err := st.Save(ctx, p, store.Secret{Token: cred.Token.Reveal()})
+	saved, err := st.Save(ctx, p, secret)
 	if err != nil {
 		return store.Profile{}, a.storeError(err, name)
 	}
@@ -150,6 +158,11 @@ func (a *app) usableToken(ctx context.Context, st *store.Store, p store.Profile)
 	sec, err := st.Secret(ctx, p.Name)
 	if err != nil {
 		return "", a.storeErrorAt(err, p.Name, p.Host)
+	}
+	if p.Method == store.MethodOIDC && sec.IDToken != "" {
+		// oidc --keep-jwt: renewed with the refresh token when it is about
+		// to expire; never an expired ID token (login_oidc.go).
+		return a.keptJWT(ctx, st, p, sec)
 	}
 	return gooddata.Secret(sec.Token), nil
 }

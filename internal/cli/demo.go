@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,7 +25,14 @@ a bookmark you click its "Send a new API token to gdlogin" button. Everything
 else is the real flow: encryption, verification, the token in the terminal.
 
 With --method token, the admin's bootstrap token creates a token for john.doe,
-as "GDC_API_TOKEN=… gdlogin login ORG --method token --user john.doe" would.`
+as "GDC_API_TOKEN=… gdlogin login ORG --method token --user john.doe" would.
+
+With --method oidc, the demo also starts an emulated identity provider,
+"example.com SSO", and registers its signing key with the organization through
+the organization's JSON web key API, as an admin would. Your browser opens the
+identity provider's sign-in page (john.doe, password "demo", filled in for
+you); its verified ID token then creates the API token. --keep-jwt keeps the
+ID token instead.`
 
 func (a *app) demoCommand() *cobra.Command {
 	// The demo never saves: its token dies with the emulated organization,
@@ -36,14 +44,16 @@ func (a *app) demoCommand() *cobra.Command {
 		Long:  demoLong,
 		Example: `  gdlogin demo                      # the browser login, end to end
   gdlogin demo --no-browser         # print the page's address instead of opening it
-  gdlogin demo --method token       # the token method, no browser`,
+  gdlogin demo --method token       # the token method, no browser
+  gdlogin demo --method oidc        # sign in at an emulated identity provider`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runDemo(cmd.Context(), o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.method, "method", o.method, "how to log in: browser, token")
+	f.StringVar(&o.method, "method", o.method, "how to log in: browser, token, oidc")
+	f.BoolVar(&o.oidc.keepJWT, "keep-jwt", false, "with --method oidc, keep the ID token instead of creating an API token")
 	f.StringVarP(&o.output, "output", "o", o.output, "what to print on stdout: token, json, env, none")
 	f.BoolVar(&o.noBrowser, "no-browser", false, "do not open a browser; only print the page's address")
 	f.StringVar(&o.browserCommand, "browser-command", "", "open the page with this `COMMAND` instead of $BROWSER or the system's opener")
@@ -52,7 +62,7 @@ func (a *app) demoCommand() *cobra.Command {
 }
 
 func (a *app) runDemo(ctx context.Context, o *loginOptions) error {
-	if err := oneOf("method", o.method, methodBrowser, methodToken); err != nil {
+	if err := oneOf("method", o.method, methodBrowser, methodToken, methodOIDC); err != nil {
 		return err
 	}
 	if err := oneOf("output", o.output, outputModes...); err != nil {
@@ -70,6 +80,19 @@ func (a *app) runDemo(ctx context.Context, o *loginOptions) error {
 	if o.method == methodToken {
 		o.user = "john.doe"
 		o.existingToken, o.existingSource = org.AdminToken(), "the emulated organization's bootstrap token"
+	}
+	if o.method == methodOIDC {
+		// The provider library logs refused requests with log/slog; they
+		// are not for the demo's user.
+		slog.SetDefault(slog.New(slog.DiscardHandler))
+		idp, err := orgsim.StartIdP(org, orgsim.IdPOptions{PrefillUser: "john.doe"})
+		if err != nil {
+			return fmt.Errorf("start the emulated identity provider: %w", err)
+		}
+		defer idp.Close()
+		o.oidc.issuer, o.oidc.clientID = idp.Issuer(), idp.ClientID()
+		a.say("Started its identity provider \"example.com SSO\" at %s (client %q). Its signing key %q is registered with the organization (POST /api/v1/entities/jwks), as an admin would do.",
+			idp.Issuer(), idp.ClientID(), idp.KeyID())
 	}
 	if err := a.login(ctx, org.URL(), o); err != nil {
 		return err

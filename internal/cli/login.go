@@ -37,6 +37,8 @@ type loginOptions struct {
 	// method's lookup (the demo passes the emulator's bootstrap token).
 	existingToken, existingSource string
 	// browser method
+	remote         bool // paste mode
+	autoRemote     bool // paste mode may be chosen for the user (SSH without a display)
 	port           int
 	noBrowser      bool
 	browserCommand string
@@ -63,6 +65,14 @@ the gdlogin bookmark (or paste a console snippet) on the organization's tab: a
 script there creates the token with your session and hands it back encrypted.
 gdlogin prints the page's address too; --no-browser only prints it.
 
+With --method oidc, for organizations whose admin registered the identity
+provider's signing key with GoodData, gdlogin signs you in at the identity
+provider (--issuer, --client-id) with a standard loopback login (authorization
+code, PKCE, state, nonce), verifies the ID token, and creates the API token
+with it; --keep-jwt keeps the ID token and a refresh token instead. A
+confidential client's secret comes from GDLOGIN_OIDC_CLIENT_SECRET or, with
+--client-secret-stdin, from stdin.
+
 With --method token, an existing token creates the new one. gdlogin reads it,
 in this order, from stdin (--with-token), GDC_API_TOKEN, or GOODDATA_TOKEN, and
 says which one it used. It never takes a token as an argument: arguments are
@@ -79,7 +89,13 @@ const loginExample = `  # Sign in through the browser (single sign-on) and print
   gdlogin login https://analytics.example.com --method token --with-token < old-token.txt
 
   # An admin creates a token for john.doe with the bootstrap token
-  GDC_API_TOKEN=… gdlogin login https://analytics.example.com --method token --user john.doe`
+  GDC_API_TOKEN=… gdlogin login https://analytics.example.com --method token --user john.doe
+
+  # Sign in at the identity provider whose key the organization accepts
+  gdlogin login https://analytics.example.com --method oidc --issuer https://login.example.com/realms/example --client-id gdlogin
+
+  # On a machine no browser can reach (SSH): copy and paste instead
+  gdlogin login https://analytics.example.com --remote`
 
 func (a *app) loginCommand() *cobra.Command {
 	o := &loginOptions{}
@@ -99,7 +115,9 @@ func (a *app) loginCommand() *cobra.Command {
 			if len(args) == 1 {
 				orgArg = args[0]
 			}
-			return a.runLogin(cmd.Context(), o, orgArg, cmd.Flags().Changed("method"))
+			f := cmd.Flags()
+			o.autoRemote = !f.Changed("remote") && !f.Changed("port") && !f.Changed("no-browser") && !f.Changed("browser-command")
+			return a.runLogin(cmd.Context(), o, orgArg, f.Changed("method"))
 		},
 	}
 	f := cmd.Flags()
@@ -113,11 +131,12 @@ func (a *app) loginCommand() *cobra.Command {
 	f.StringVar(&o.sdkProfile, "sdk-profile", "", "profile `NAME` in profiles.yaml (default: the gdlogin profile's name)")
 	f.StringVar(&o.sdkFile, "sdk-file", "", "profiles.yaml `PATH` (default ~/.gooddata/profiles.yaml)")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
-	f.IntVar(&o.port, "port", 0, "loopback port for the browser method (default: a free one)")
+	f.IntVar(&o.port, "port", 0, "loopback port for the browser and oidc methods (default: a free one; oidc: for identity providers that register an exact redirect URI)")
 	f.BoolVar(&o.noBrowser, "no-browser", false, "do not open a browser; only print the page's address")
+	f.BoolVar(&o.remote, "remote", false, "paste mode, for machines no browser can reach (SSH): the token comes back by copy and paste; on by default over SSH without a display (--remote=false to turn it off)")
 	f.StringVar(&o.browserCommand, "browser-command", "", "open the page with this `COMMAND` (the URL replaces %s, or is appended) instead of $BROWSER or the system's opener")
 	addOIDCFlags(f, &o.oidc)
-	f.BoolVar(&o.allowHTTP, "allow-insecure-http", false, "accept a plain-http organization on another host with --method token (the token crosses the network in clear)")
+	f.BoolVar(&o.allowHTTP, "allow-insecure-http", false, "accept a plain-http organization on another host with --method token or oidc (the token crosses the network in clear)")
 	_ = cmd.RegisterFlagCompletionFunc("method", cobra.FixedCompletions(loginMethods, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputModes, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -155,8 +174,25 @@ func (a *app) runLogin(ctx context.Context, o *loginOptions, orgArg string, meth
 	if o.withToken && o.method != methodToken {
 		return usageErr("--with-token only goes with --method token")
 	}
+	if o.method != methodOIDC && (o.oidc.issuer != "" || o.oidc.clientID != "" || o.oidc.scopes != "" || o.oidc.keepJWT || o.oidc.clientSecretStdin) {
+		return usageErr("--issuer, --client-id, --scopes, --keep-jwt and --client-secret-stdin only go with --method oidc")
+	}
 	if o.port < 0 || o.port > 65535 {
 		return usageErr("--port must be between 1 and 65535 (got %d)", o.port)
+	}
+	if o.autoRemote && o.method == methodBrowser {
+		if ssh, why := sshWithoutDisplay(a.env.Getenv); ssh {
+			o.remote = true
+			a.say("Using paste mode: %s.", why)
+			a.say("To use a browser on your own computer instead, forward a port: ssh -L 8085:127.0.0.1:8085 this-host,\nthen run gdlogin login ORG --port 8085 --no-browser here and open the printed address there (or --remote=false).\n")
+		}
+	}
+	if o.remote && o.method != methodBrowser {
+		if o.method == methodToken {
+			o.remote = false // paste mode belongs to the browser handoff; the token method needs no browser
+		} else {
+			return usageErr("--remote goes with the browser method")
+		}
 	}
 	org, err := gooddata.ParseOrgURL(orgArg)
 	if err != nil {
@@ -180,7 +216,11 @@ func (a *app) login(ctx context.Context, org string, o *loginOptions) error {
 	var err error
 	switch o.method {
 	case methodBrowser:
-		cred, err = a.loginWithBrowser(ctx, org, o)
+		if o.remote {
+			cred, err = a.loginWithPaste(ctx, org, o)
+		} else {
+			cred, err = a.loginWithBrowser(ctx, org, o)
+		}
 	case methodOIDC:
 		cred, err = a.loginWithOIDC(ctx, org, o)
 	case methodToken:
@@ -267,7 +307,7 @@ func checkPlainHTTP(org gooddata.OrgURL, o *loginOptions) error {
 	if !org.PlainHTTP || org.Loopback {
 		return nil
 	}
-	if o.method == methodToken {
+	if o.method == methodToken || o.method == methodOIDC {
 		if o.allowHTTP {
 			return nil
 		}
@@ -275,7 +315,7 @@ func checkPlainHTTP(org gooddata.OrgURL, o *loginOptions) error {
 			hint: "use its https:// address; if there is none and you accept the risk, add --allow-insecure-http"}
 	}
 	return &userError{code: ExitUsage, msg: fmt.Sprintf("%s uses plain http: browsers give the handoff's cryptography (WebCrypto) only to https pages and pages on this computer, so the %s method cannot work there", org.Origin, o.method),
-		hint: "use the organization's https:// address, or --method token with an existing token (and --allow-insecure-http)"}
+		hint: "use the organization's https:// address, or --method token or oidc (with --allow-insecure-http)"}
 }
 
 // loginWithToken creates a new token with an existing one.
@@ -289,6 +329,13 @@ func (a *app) loginWithToken(ctx context.Context, org, existing, source string, 
 	if err != nil {
 		return credential{}, explainExistingToken(err, source)
 	}
+	return a.mintToken(ctx, org, client, me, source, o)
+}
+
+// mintToken creates and verifies the new API token with client, whose
+// token belongs to me: for me, or for --user when me may manage the
+// organization. The oidc method calls it with the ID token's client.
+func (a *app) mintToken(ctx context.Context, org string, client *gooddata.Client, me *gooddata.Profile, source string, o *loginOptions) (credential, error) {
 	target := me.UserID
 	if o.user != "" && o.user != me.UserID {
 		if !me.CanManage() {

@@ -18,6 +18,11 @@ type credential struct {
 	Token     gooddata.Secret
 	Method    string
 	CreatedAt time.Time
+	// OIDC is set by the oidc method (login_oidc.go): the identity
+	// provider, saved in the profile, and with --keep-jwt the ID token's
+	// expiry and the refresh token, saved with the secret. Token is then
+	// the ID token and TokenID is empty.
+	OIDC *oidcCredential
 }
 
 // Output modes of --output.
@@ -103,6 +108,10 @@ func summary(c credential, verb string) string {
 	org := c.Profile.OrganizationName
 	if org == "" {
 		org = c.Profile.OrganizationID
+	}
+	if c.OIDC != nil && c.OIDC.KeepJWT {
+		return fmt.Sprintf("%s %s (%s) as %s: the identity provider's ID token is the credential (valid until %s).", verb, org, c.Host, c.Profile.DisplayName(),
+			c.OIDC.IDTokenExpiry.Local().Format("2006-01-02 15:04:05"))
 	}
 	return fmt.Sprintf("%s %s (%s) as %s: API token %q created and verified.", verb, org, c.Host, c.Profile.DisplayName(), c.TokenID)
 }
