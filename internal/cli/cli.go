@@ -82,11 +82,13 @@ type app struct {
 	env Env
 	// errMu serialises lines on stderr: the loopback server reports
 	// progress from its own goroutines.
-	errMu   sync.Mutex
-	ctx     context.Context
-	verbose bool
-	quiet   bool
-	caCert  string
+	errMu sync.Mutex
+	// spinning is true while a spinner line is drawn on stderr (errMu).
+	spinning bool
+	ctx      context.Context
+	verbose  bool
+	quiet    bool
+	caCert   string
 	// profile is --profile; empty means GDLOGIN_PROFILE, then "default".
 	profile string
 	// storeMode is --store: auto, keyring or file.
@@ -156,7 +158,7 @@ func (a *app) rootCommand() *cobra.Command {
 	pf.StringVar(&a.storeMode, "store", "auto", "where secrets go: auto (keyring, else a 0600 file), keyring, file")
 	_ = root.RegisterFlagCompletionFunc("profile", a.completeProfiles)
 	_ = root.RegisterFlagCompletionFunc("store", cobra.FixedCompletions([]string{"auto", "keyring", "file"}, cobra.ShellCompDirectiveNoFileComp))
-	root.AddCommand(a.loginCommand(), a.demoCommand())
+	root.AddCommand(a.loginCommand(), a.demoCommand(), a.bookmarkletCommand())
 	root.AddCommand(a.credentialCommands()...)
 	return root
 }
@@ -168,6 +170,7 @@ func (a *app) say(format string, args ...any) {
 	}
 	a.errMu.Lock()
 	defer a.errMu.Unlock()
+	a.clearSpinnerLocked()
 	fmt.Fprintf(a.env.Stderr, format+"\n", args...)
 }
 
@@ -178,6 +181,7 @@ func (a *app) warn(format string, args ...any) {
 	}
 	a.errMu.Lock()
 	defer a.errMu.Unlock()
+	a.clearSpinnerLocked()
 	fmt.Fprintf(a.env.Stderr, "warning: "+format+"\n", args...)
 }
 

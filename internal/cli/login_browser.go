@@ -95,6 +95,8 @@ func (a *app) loginWithBrowser(ctx context.Context, org string, o *loginOptions)
 		}
 	}
 	a.say("Waiting for you to sign in to %s and run gdlogin there (Ctrl-C to cancel, gives up at %s)…", org, deadline.Local().Format("15:04:05"))
+	stopSpinner := a.spin("waiting for the browser", start)
+	defer stopSpinner()
 
 	select {
 	case <-srv.Done():

@@ -162,7 +162,9 @@ func (a *app) loginWithOIDCResult(ctx context.Context, org string, o *loginOptio
 	deadline, _ := ctx.Deadline()
 	a.say("Waiting for you to sign in at %s (Ctrl-C to cancel, gives up at %s)…", oo.issuer, deadline.Local().Format("15:04:05"))
 
+	stopSpinner := a.spin("waiting for the identity provider", a.env.Now())
 	tokens, err := flow.Wait(ctx)
+	stopSpinner()
 	if err != nil {
 		return credential{}, nil, a.oidcError(ctx, org, o, err)
 	}
