@@ -71,8 +71,8 @@ func TestSaveWithKeyringPresent(t *testing.T) {
 		t.Fatalf("saved %+v", p)
 	}
 	mustContain(t, "stderr", errb.String(), `Saved as profile "default" (token in the OS keyring).`)
-	if kr.len() != 1 || !strings.Contains(kr.values()[0], bearer) {
-		t.Fatalf("keyring holds %d items", kr.len())
+	if kr.Len() != 1 || !strings.Contains(kr.Values()[0], bearer) {
+		t.Fatalf("keyring holds %d items", kr.Len())
 	}
 	if files := secretFiles(t, sb); len(files) != 0 {
 		t.Fatalf("secret files with a working keyring: %v", files)
@@ -386,7 +386,7 @@ func TestSecretGoneFromKeyring(t *testing.T) {
 	kr := newMemKeyring()
 	sb := newSandbox(t, kr, 0)
 	sb.save(org, "default", "john.doe", "laptop", 0)
-	kr.clear()
+	kr.Clear()
 	r := run(t, "", sb.vars, "token")
 	if r.code != ExitAuth || r.stdout != "" {
 		t.Fatalf("exit %d", r.code)

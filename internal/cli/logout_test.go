@@ -39,8 +39,8 @@ func TestLogoutDeletesOnServerThenLocally(t *testing.T) {
 	if profileExists(t, sb, "default") || !profileExists(t, sb, "other") {
 		t.Fatal("wrong profiles removed")
 	}
-	if kr.len() != 1 {
-		t.Fatalf("keyring holds %d secrets, want the other profile's only", kr.len())
+	if kr.Len() != 1 {
+		t.Fatalf("keyring holds %d secrets, want the other profile's only", kr.Len())
 	}
 	if r := run(t, "", sb.vars, "token"); r.code != ExitAuth {
 		t.Fatalf("token after logout: exit %d", r.code)

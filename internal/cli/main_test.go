@@ -3,19 +3,18 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gdlogin/gdlogin/internal/gooddata"
 	"github.com/gdlogin/gdlogin/internal/orgsim"
 	"github.com/gdlogin/gdlogin/internal/store"
+	"github.com/gdlogin/gdlogin/internal/store/storetest"
 )
 
 // envRunAsGdlogin makes the test binary behave as gdlogin itself, so that
@@ -61,101 +60,17 @@ type testKeyring struct {
 // testKeyrings maps a GDLOGIN_CONFIG_DIR to the keyring its store uses.
 var testKeyrings sync.Map
 
-// memKeyring is a working in-memory keyring. With failSet, Set fails as a
-// locked or broken keyring does.
-type memKeyring struct {
-	mu      sync.Mutex
-	items   map[string]string
-	failSet atomic.Bool
-}
+// The keyrings of these tests: working (in memory), absent, hanging.
+type (
+	memKeyring    = storetest.Keyring
+	absentKeyring = storetest.Absent
+)
 
-func newMemKeyring() *memKeyring { return &memKeyring{items: map[string]string{}} }
-
-func (k *memKeyring) Set(service, user, secret string) error {
-	if k.failSet.Load() {
-		return errNoKeyring
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.items[service+"/"+user] = secret
-	return nil
-}
-
-func (k *memKeyring) Get(service, user string) (string, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	v, ok := k.items[service+"/"+user]
-	if !ok {
-		return "", store.ErrSecretNotFound
-	}
-	return v, nil
-}
-
-func (k *memKeyring) Delete(service, user string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if _, ok := k.items[service+"/"+user]; !ok {
-		return store.ErrSecretNotFound
-	}
-	delete(k.items, service+"/"+user)
-	return nil
-}
-
-func (k *memKeyring) len() int {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return len(k.items)
-}
-
-func (k *memKeyring) values() []string {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	var out []string
-	for _, v := range k.items {
-		out = append(out, v)
-	}
-	return out
-}
-
-func (k *memKeyring) clear() {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	clear(k.items)
-}
-
-var errNoKeyring = errors.New("failed to open dbus connection: no session bus")
-
-// absentKeyring is a machine without a keyring: every call fails at once.
-type absentKeyring struct{}
-
-func (absentKeyring) Set(string, string, string) error   { return errNoKeyring }
-func (absentKeyring) Get(string, string) (string, error) { return "", errNoKeyring }
-func (absentKeyring) Delete(string, string) error        { return errNoKeyring }
-
-// hangingKeyring never answers until the test ends, like a Secret Service
-// waiting for an unlock prompt nobody sees.
-type hangingKeyring struct{ release chan struct{} }
-
-func newHangingKeyring(t *testing.T) *hangingKeyring {
-	k := &hangingKeyring{release: make(chan struct{})}
-	t.Cleanup(func() { close(k.release) })
-	return k
-}
-
-func (k *hangingKeyring) Set(string, string, string) error {
-	<-k.release
-	return errNoKeyring
-}
-
-func (k *hangingKeyring) Get(string, string) (string, error) {
-	<-k.release
-	return "", errNoKeyring
-}
-
-func (k *hangingKeyring) Delete(string, string) error {
-	<-k.release
-	return errNoKeyring
-}
+var (
+	newMemKeyring     = storetest.NewKeyring
+	newHangingKeyring = storetest.NewHanging
+	errNoKeyring      = storetest.ErrNoKeyring
+)
 
 // sandbox is a private config dir with its own keyring.
 type sandbox struct {

@@ -178,7 +178,7 @@ func TestRotateSaveFailsKeepsTheOldToken(t *testing.T) {
 	kr := newMemKeyring()
 	sb := newSandbox(t, kr, 0)
 	old := sb.save(org, "default", "john.doe", "johns-laptop", 0)
-	kr.failSet.Store(true) // the keyring refuses new items from now on
+	kr.FailSet(errNoKeyring) // the keyring refuses new items from now on
 
 	r := runPrivate(t, "", sb.vars, false, "rotate", "--store", "keyring", "--output", "token")
 	if r.code != ExitError || r.stdout != "" {

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gdlogin/gdlogin/internal/store/storetest"
 	"github.com/gofrs/flock"
-	"github.com/zalando/go-keyring"
 )
 
 // Environment of a child process started by TestConcurrentSavesAcrossProcesses.
@@ -54,98 +54,17 @@ func helperMain() int {
 	return 0
 }
 
-// fakeKeyring is an in-memory keyring. setErr makes Set fail.
-type fakeKeyring struct {
-	mu     sync.Mutex
-	items  map[string]string
-	setErr error
-	calls  int
-}
+// The keyrings of these tests: working (in memory), absent, hanging.
+type (
+	fakeKeyring   = storetest.Keyring
+	absentKeyring = storetest.Absent
+)
 
-func newFakeKeyring() *fakeKeyring { return &fakeKeyring{items: map[string]string{}} }
-
-func (k *fakeKeyring) Set(service, user, secret string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.calls++
-	if k.setErr != nil {
-		return k.setErr
-	}
-	k.items[service+"/"+user] = secret
-	return nil
-}
-
-func (k *fakeKeyring) Get(service, user string) (string, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.calls++
-	v, ok := k.items[service+"/"+user]
-	if !ok {
-		return "", keyring.ErrNotFound
-	}
-	return v, nil
-}
-
-func (k *fakeKeyring) Delete(service, user string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.calls++
-	if _, ok := k.items[service+"/"+user]; !ok {
-		return keyring.ErrNotFound
-	}
-	delete(k.items, service+"/"+user)
-	return nil
-}
-
-func (k *fakeKeyring) snapshot() map[string]string {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	out := map[string]string{}
-	for a, b := range k.items {
-		out[a] = b
-	}
-	return out
-}
-
-func (k *fakeKeyring) callCount() int {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.calls
-}
-
-// absentKeyring is a machine without a keyring: every call fails at once.
-type absentKeyring struct{}
-
-var errNoBus = errors.New("failed to open dbus connection: no session bus")
-
-func (absentKeyring) Set(string, string, string) error   { return errNoBus }
-func (absentKeyring) Get(string, string) (string, error) { return "", errNoBus }
-func (absentKeyring) Delete(string, string) error        { return errNoBus }
-
-// hangingKeyring never answers until the test ends, like a Secret Service
-// that waits for an unlock prompt nobody can see.
-type hangingKeyring struct{ release chan struct{} }
-
-func newHangingKeyring(t *testing.T) *hangingKeyring {
-	k := &hangingKeyring{release: make(chan struct{})}
-	t.Cleanup(func() { close(k.release) })
-	return k
-}
-
-func (k *hangingKeyring) Set(string, string, string) error {
-	<-k.release
-	return errNoBus
-}
-
-func (k *hangingKeyring) Get(string, string) (string, error) {
-	<-k.release
-	return "", errNoBus
-}
-
-func (k *hangingKeyring) Delete(string, string) error {
-	<-k.release
-	return errNoBus
-}
+var (
+	newFakeKeyring    = storetest.NewKeyring
+	newHangingKeyring = storetest.NewHanging
+	errNoBus          = storetest.ErrNoKeyring
+)
 
 func testProfile(name string) Profile {
 	return Profile{
@@ -299,7 +218,7 @@ func TestSaveWithKeyring(t *testing.T) {
 		prof.Method != MethodOIDC || prof.OIDC == nil || prof.OIDC.Issuer != "https://login.example.com" || len(prof.OIDC.Scopes) != 2 {
 		t.Errorf("Get() = %+v", prof)
 	}
-	items := kr.snapshot()
+	items := kr.Snapshot()
 	if len(items) != 1 {
 		t.Fatalf("keyring holds %d items, want 1: %v", len(items), items)
 	}
@@ -359,7 +278,7 @@ func TestFallbackWhenKeyringAbsent(t *testing.T) {
 	if got := mustSecret(t, later, "prod"); got != "token-three" {
 		t.Errorf("token %q, want token-three", got)
 	}
-	if n := kr.callCount(); n != 0 {
+	if n := kr.Calls(); n != 0 {
 		t.Errorf("a later run called the keyring %d times; the fallback should be remembered", n)
 	}
 	if later.warn.Len() != 0 {
@@ -446,7 +365,7 @@ func TestFileModeStoresFiles(t *testing.T) {
 	if p.SecretStore != LocationFile {
 		t.Errorf("SecretStore = %q, want file", p.SecretStore)
 	}
-	if kr.callCount() != 0 {
+	if kr.Calls() != 0 {
 		t.Errorf("file mode called the keyring")
 	}
 	if s.warn.Len() != 0 {
@@ -676,14 +595,12 @@ func TestFailedSaveKeepsOldProfileAndSecret(t *testing.T) {
 		kr := newFakeKeyring()
 		s := openTest(t, ModeKeyring, kr)
 		mustSave(t, s, testProfile("default"), "old-token")
-		kr.mu.Lock()
-		kr.setErr = errors.New("keychain is locked")
-		kr.mu.Unlock()
+		kr.FailSet(errors.New("keychain is locked"))
 		if _, err := s.Save(context.Background(), newer, Secret{Token: "new-token"}); err == nil {
 			t.Fatal("Save succeeded with a failing keyring")
 		}
 		assertOld(t, s, nil)
-		if n := len(kr.snapshot()); n != 1 {
+		if n := len(kr.Snapshot()); n != 1 {
 			t.Errorf("keyring holds %d items, want the old one only", n)
 		}
 	})
@@ -718,7 +635,7 @@ func TestFailedSaveKeepsOldProfileAndSecret(t *testing.T) {
 			t.Fatal("Save succeeded although config.yaml could not be written")
 		}
 		assertOld(t, s, nil)
-		if n := len(kr.snapshot()); n != 1 {
+		if n := len(kr.Snapshot()); n != 1 {
 			t.Errorf("keyring holds %d items; the new secret should be rolled back", n)
 		}
 	})
@@ -746,7 +663,7 @@ func TestSaveReplacesAndCleansUp(t *testing.T) {
 	if got := mustSecret(t, s, "default"); got != "new-token" {
 		t.Errorf("token %q, want new-token", got)
 	}
-	if n := len(kr.snapshot()); n != 1 {
+	if n := len(kr.Snapshot()); n != 1 {
 		t.Errorf("keyring holds %d items, want 1 (old secret removed)", n)
 	}
 }
@@ -790,7 +707,7 @@ func TestRotate(t *testing.T) {
 	if p.TokenID != "gdlogin-rotated" || mustSecret(t, s, "default") != "rotated-token" {
 		t.Errorf("after Rotate: %+v", p)
 	}
-	if n := len(kr.snapshot()); n != 1 {
+	if n := len(kr.Snapshot()); n != 1 {
 		t.Errorf("keyring holds %d items after rotation, want 1", n)
 	}
 	missing := testProfile("missing")
@@ -812,7 +729,7 @@ func TestDelete(t *testing.T) {
 		if _, err := s.Get("default"); !errors.Is(err, ErrProfileNotFound) {
 			t.Errorf("Get after Delete: %v", err)
 		}
-		if n := len(kr.snapshot()); n != 1 {
+		if n := len(kr.Snapshot()); n != 1 {
 			t.Errorf("keyring holds %d items, want 1", n)
 		}
 		if got := mustSecret(t, s, "keep"); got != "tok-b" {
@@ -850,9 +767,7 @@ func TestSecretMissingFromKeyring(t *testing.T) {
 	kr := newFakeKeyring()
 	s := openTest(t, ModeAuto, kr)
 	mustSave(t, s, testProfile("default"), "tok")
-	kr.mu.Lock()
-	kr.items = map[string]string{}
-	kr.mu.Unlock()
+	kr.Clear()
 	if _, err := s.Secret(context.Background(), "default"); !errors.Is(err, ErrSecretNotFound) {
 		t.Errorf("Secret error = %v, want ErrSecretNotFound", err)
 	}
