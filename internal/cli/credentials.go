@@ -73,16 +73,22 @@ func (a *app) profileName() (string, error) {
 	return name, nil
 }
 
+// profileStore opens the store and names the profile this run uses.
+func (a *app) profileStore() (*store.Store, string, error) {
+	name, err := a.profileName()
+	if err != nil {
+		return nil, "", err
+	}
+	st, err := a.openStore()
+	return st, name, err
+}
+
 // saveCredential saves a verified login into the profile this run uses,
 // replacing what it held only once the new secret is safely stored, and
 // says on stderr where the secret went. The login command calls it after
 // verification.
 func (a *app) saveCredential(ctx context.Context, cred credential) (store.Profile, error) {
-	name, err := a.profileName()
-	if err != nil {
-		return store.Profile{}, err
-	}
-	st, err := a.openStore()
+	st, name, err := a.profileStore()
 	if err != nil {
 		return store.Profile{}, err
 	}

@@ -280,11 +280,7 @@ func (a *app) finishLogin(ctx context.Context, o *loginOptions, cred credential,
 
 // savedProfileForLogin is the profile a login without ORG_URL renews.
 func (a *app) savedProfileForLogin() (store.Profile, error) {
-	name, err := a.profileName()
-	if err != nil {
-		return store.Profile{}, err
-	}
-	st, err := a.openStore()
+	st, name, err := a.profileStore()
 	if err != nil {
 		return store.Profile{}, err
 	}

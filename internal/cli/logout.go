@@ -60,11 +60,7 @@ func (a *app) runLogout(ctx context.Context, force bool, timeout time.Duration) 
 	if timeout <= 0 {
 		return usageErr("--timeout must be positive (got %s)", timeout)
 	}
-	name, err := a.profileName()
-	if err != nil {
-		return err
-	}
-	st, err := a.openStore()
+	st, name, err := a.profileStore()
 	if err != nil {
 		return err
 	}

@@ -78,11 +78,7 @@ func (a *app) runRotate(ctx context.Context, o *rotateOptions) error {
 	if o.tokenID != "" && !gooddata.ValidTokenID(o.tokenID) {
 		return usageErr("--token-id %q is not a valid token id: use letters, digits, '.', '_' and '-' (not first '.'), up to 255 characters", o.tokenID)
 	}
-	name, err := a.profileName()
-	if err != nil {
-		return err
-	}
-	st, err := a.openStore()
+	st, name, err := a.profileStore()
 	if err != nil {
 		return err
 	}

@@ -103,11 +103,7 @@ type tokensSession struct {
 }
 
 func (a *app) openTokensSession(ctx context.Context, user string) (*tokensSession, error) {
-	name, err := a.profileName()
-	if err != nil {
-		return nil, err
-	}
-	st, err := a.openStore()
+	st, name, err := a.profileStore()
 	if err != nil {
 		return nil, err
 	}
