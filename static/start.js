@@ -10,6 +10,7 @@
     bm.addEventListener("click", function (e) {
       e.preventDefault();
       notice.hidden = false;
+      gdlogin.announce(notice.textContent);
     });
   }
 

@@ -27,8 +27,11 @@ type Options struct {
 	PublicHosts []string
 	// Timeout bounds the whole browser session; zero means 60 seconds.
 	Timeout time.Duration
-	// WindowSize is WIDTHxHEIGHT in CSS pixels; empty means 1280x900.
+	// WindowWidth and WindowHeight are in CSS pixels; zero means 1280x900.
 	WindowWidth, WindowHeight int
+	// Flags are extra Chromium flags (for example host-resolver-rules and
+	// ignore-certificate-errors for an https organization on loopback).
+	Flags map[string]any
 }
 
 // Browser is one running headless Chromium with its own profile directory.
@@ -108,6 +111,9 @@ func New(t testing.TB, o Options) *Browser {
 			parts = append(parts, hp+"=public")
 		}
 		opts = append(opts, chromedp.Flag("ip-address-space-overrides", strings.Join(parts, ",")))
+	}
+	for name, value := range o.Flags {
+		opts = append(opts, chromedp.Flag(name, value))
 	}
 	timeout := o.Timeout
 	if timeout == 0 {

@@ -1,10 +1,13 @@
-// Package opener opens gdlogin's local pages in the user's browser: the
-// BROWSER variable when set (a list of commands separated by ':', as many
-// Unix tools read it), otherwise the platform's opener through
-// github.com/pkg/browser. Only http and https URLs are ever handed to an
-// opener, no shell ever sees the URL, the opener's own output goes to the
-// writer gdlogin gives (stderr), and an opener that hangs does not hold the
-// login up.
+// Package opener opens gdlogin's local pages in the user's browser:
+// --browser-command, else the BROWSER variable (a list of commands separated
+// by ':', as many Unix tools read it), else, under WSL, the Windows browser
+// (wslview, then powershell.exe Start-Process), else the platform's opener
+// through github.com/pkg/browser. Only http and https URLs made of plain URL
+// characters are ever handed to an opener, no shell ever sees the URL (and
+// the one interpreter that does, PowerShell, gets it as a quoted literal),
+// the opener's own output goes to the writer gdlogin gives (stderr), and an
+// opener that fails or hangs does not hold the login up: gdlogin always
+// prints the URL as well.
 package opener
 
 import (
@@ -12,7 +15,9 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"time"
 
@@ -23,8 +28,16 @@ import (
 // login go on.
 const DefaultWait = 5 * time.Second
 
-// ErrNotHTTP is returned for a URL that is not http or https.
+// ErrNotHTTP is returned for a URL that is not a plain http or https URL.
 var ErrNotHTTP = errors.New("only http and https URLs are opened")
+
+// wslProbes are the files whose text tells WSL apart from other Linux
+// kernels: WSL 1 says "Microsoft", WSL 2 "microsoft-standard-WSL2".
+var wslProbes = []string{"/proc/sys/kernel/osrelease", "/proc/version"}
+
+// windowsPowerShell is where powershell.exe lives when WSL does not put the
+// Windows directories on PATH (appendWindowsPath=false).
+const windowsPowerShell = "/mnt/c/Windows/System32/WindowsPowerShell/v1.0/powershell.exe"
 
 // Opener opens URLs. Its zero value uses the system's opener.
 type Opener struct {
@@ -42,11 +55,18 @@ type Opener struct {
 	run func(name string, args []string, out io.Writer) error
 	// system opens with the platform opener; tests replace it.
 	system func(u string, out io.Writer) error
+	// wslProbes, when set, replaces the /proc files that detect WSL (and
+	// the check that this is Linux); tests point it at fake files.
+	wslProbes []string
+	// lookPath finds a program on PATH; tests replace it.
+	lookPath func(string) (string, error)
+	// exists reports whether a file exists; tests replace it.
+	exists func(string) bool
 }
 
-// Open opens u. It returns an error when u is not http(s), when no opener
-// could be started, or when the opener failed within the wait; an opener
-// still running after it is left alone and counts as success.
+// Open opens u. It returns an error when u is not a plain http(s) URL, when
+// no opener could be started, or when every opener failed within the wait;
+// an opener still running after it is left alone and counts as success.
 func (o Opener) Open(u string) error {
 	if err := checkURL(u); err != nil {
 		return err
@@ -77,6 +97,8 @@ func (o Opener) Open(u string) error {
 	}
 }
 
+// candidates are the openers to try, in order; the next one runs only when
+// the one before failed.
 func (o Opener) candidates() []func(string) error {
 	out := o.Output
 	if out == nil {
@@ -100,24 +122,104 @@ func (o Opener) candidates() []func(string) error {
 			return cs
 		}
 	}
+	if o.inWSL() {
+		// Linux openers inside WSL reach a Linux browser at best; the
+		// user's browser is the Windows one.
+		lookPath := o.lookPath
+		if lookPath == nil {
+			lookPath = exec.LookPath
+		}
+		if _, err := lookPath("wslview"); err == nil {
+			cs = append(cs, func(u string) error { return run("wslview", []string{u}, out) })
+		}
+		ps := "powershell.exe"
+		if _, err := lookPath(ps); err != nil && o.fileExists(windowsPowerShell) {
+			ps = windowsPowerShell
+		}
+		cs = append(cs, func(u string) error { return run(ps, powerShellArgs(u), out) })
+	}
 	system := o.system
 	if system == nil {
 		system = systemOpen
 	}
-	return []func(string) error{func(u string) error { return system(u, out) }}
+	return append(cs, func(u string) error { return system(u, out) })
 }
 
-// checkURL accepts only absolute http(s) URLs without spaces or control
-// characters, so that no opener can read them as options or commands.
+// inWSL reports whether gdlogin runs in the Windows Subsystem for Linux.
+func (o Opener) inWSL() bool {
+	if o.wslProbes != nil {
+		return detectWSL(o.wslProbes)
+	}
+	return runtime.GOOS == "linux" && detectWSL(wslProbes)
+}
+
+func (o Opener) fileExists(path string) bool {
+	if o.exists != nil {
+		return o.exists(path)
+	}
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// detectWSL reports whether any of the files (the kernel's version text)
+// names Microsoft's kernel or WSL. A missing file is no evidence.
+func detectWSL(files []string) bool {
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		if strings.Contains(strings.ToLower(s), "microsoft") || strings.Contains(s, "WSL") {
+			return true
+		}
+	}
+	return false
+}
+
+// powerShellArgs starts the default Windows browser on u through
+// Start-Process. The URL is a PowerShell single-quoted string, in which
+// nothing is expanded; checkURL has already refused quotes of any kind,
+// and quotePowerShell doubles them anyway.
+func powerShellArgs(u string) []string {
+	return []string{"-NoProfile", "-NonInteractive", "-Command", "Start-Process " + quotePowerShell(u)}
+}
+
+// quotePowerShell writes s as a PowerShell single-quoted string literal.
+// PowerShell ends such a string at ' and at the typographic single quotes
+// U+2018 to U+201B, so each of those is doubled.
+func quotePowerShell(s string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, r := range s {
+		if r == '\'' || r >= '\u2018' && r <= '\u201b' {
+			b.WriteRune(r)
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+// checkURL accepts only absolute http(s) URLs written with letters, digits
+// and the URL punctuation gdlogin's own addresses use (-._~:/?#[]@=%+,).
+// Everything a shell, cmd.exe or PowerShell could read as syntax (quotes,
+// backticks, $, &, |, ;, parentheses, <, >, ^, spaces, control characters,
+// non-ASCII) is refused, so no opener can read the URL as an option or a
+// command, whatever it does with it.
 func checkURL(u string) error {
 	p, err := url.Parse(u)
 	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 		return fmt.Errorf("%w: %q", ErrNotHTTP, u)
 	}
-	if strings.IndexFunc(u, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '"' || r == '\'' || r == '`' }) >= 0 {
-		return fmt.Errorf("%w: %q holds spaces, quotes or control characters", ErrNotHTTP, u)
+	if i := strings.IndexFunc(u, func(r rune) bool { return !plainURLRune(r) }); i >= 0 {
+		return fmt.Errorf("%w: %q holds %q, which an opener could misread", ErrNotHTTP, u, []rune(u[i:])[0])
 	}
 	return nil
+}
+
+func plainURLRune(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("-._~:/?#[]@=%+,", r)
 }
 
 // runTemplate runs a command line with the URL as one argument: in place
@@ -151,6 +253,9 @@ func runCommand(name string, args []string, out io.Writer) error {
 	return nil
 }
 
+// systemOpen uses the platform's opener: xdg-open and friends on Linux,
+// open on macOS, ShellExecute on Windows (no cmd.exe, so no "start" that
+// would read & in the URL as a command separator).
 func systemOpen(u string, out io.Writer) error {
 	browser.Stdout, browser.Stderr = out, out
 	return browser.OpenURL(u)
