@@ -12,9 +12,16 @@
     if (document.readyState !== "loading") resolve();
     else document.addEventListener("DOMContentLoaded", resolve);
   });
+  // The heading and the title follow the outcome, so that the tab says it
+  // too when it is in the background.
+  var headings = { success: "You are logged in", error: "The login did not finish" };
   function show(state, message, hint) {
     ready.then(function () {
       gdlogin.setStatus(state, message, hint);
+      if (headings[state]) {
+        document.querySelector('[data-role="heading"]').textContent = headings[state];
+        document.title = headings[state] + " · gdlogin";
+      }
       if (state === "success") document.querySelector('[data-role="after"]').hidden = false;
     });
   }

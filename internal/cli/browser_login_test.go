@@ -226,6 +226,9 @@ func TestBrowserLoginBookmarklet(t *testing.T) {
 	if !strings.Contains(text, "John Doe (john.doe)") {
 		t.Errorf("callback page says %q", text)
 	}
+	if title := evalString(t, l.orgTab, `document.title + '|' + document.querySelector('h1').textContent`); title != "You are logged in · gdlogin|You are logged in" {
+		t.Errorf("callback title and heading %q", title)
+	}
 	if code := l.wait(); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
