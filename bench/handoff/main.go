@@ -152,7 +152,8 @@ func fullHandoff(ctx context.Context, org *orgsim.Server, bookmarklet string, i 
 	case t := <-committed:
 		return t.Sub(start), nil
 	case <-time.After(20 * time.Second):
-		return 0, fmt.Errorf("no result")
+		page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " | " + document.body.innerText.slice(0, 400)`))
+		return 0, fmt.Errorf("no result; the tab shows %s", page)
 	}
 }
 
