@@ -104,3 +104,26 @@ func lastLines(s string) string {
 	}
 	return s
 }
+
+// TestPlainHTTPRemoteRefusesTheBrowserMethod: SPEC 3.9, WebCrypto needs a
+// secure context, so a plain-http organization on another host gets a
+// clear refusal that names the token method.
+func TestPlainHTTPRemoteRefusesTheBrowserMethod(t *testing.T) {
+	for _, method := range []string{"browser", "oidc"} {
+		args := []string{"login", "http://analytics.example.com", "--method", method}
+		if method == "oidc" {
+			args = append(args, "--issuer", "https://login.example.com", "--client-id", "gdlogin")
+		}
+		r := run(t, "", nil, args...)
+		want := "--method token"
+		if method == "browser" && !strings.Contains(r.stderr, "WebCrypto") {
+			t.Errorf("browser: the refusal does not say why: %q", r.stderr)
+		}
+		if method == "oidc" {
+			want = "--allow-insecure-http"
+		}
+		if r.code != ExitUsage || !strings.Contains(r.stderr, want) || r.stdout != "" {
+			t.Errorf("%s: exit %d stderr %q", method, r.code, r.stderr)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -569,4 +570,58 @@ func TestOIDCKeepJWTSavedThenTokenRefreshes(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, `"method": "oidc"`) {
 		t.Fatalf("status: exit %d %s", r.code, r.stdout)
 	}
+}
+
+// TestDemoOIDC runs `gdlogin demo --method oidc`: the emulated identity
+// provider's prefilled sign-in, then the API token in the terminal.
+func TestDemoOIDC(t *testing.T) {
+	browsertest.Require(t)
+	env, out, _ := testEnv("", isolated(t, nil))
+	errb := &syncBuffer{}
+	env.Stderr = errb
+	opened := make(chan string, 1)
+	env.OpenBrowser = func(u, _ string) error { opened <- u; return nil }
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() { done <- Run(ctx, []string{"demo", "--method", "oidc"}, env) }()
+	var start string
+	select {
+	case start = <-opened:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("demo opened nothing: %s", errb.String())
+	}
+	hosts := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)`).FindAllStringSubmatch(errb.String(), -1)
+	var public []string
+	for _, h := range hosts {
+		public = append(public, h[1])
+	}
+	b := browsertest.New(t, browsertest.Options{PublicHosts: public})
+	if err := chromedp.Do(b.Ctx, chromedp.Navigate(start), chromedp.WaitVisible(chromedp.CSS(`[data-testid="idp-login-form"]`))); err != nil {
+		t.Fatal(err)
+	}
+	if user := evalString(t, b.Ctx, `document.querySelector('[data-testid="idp-username"]').value`); user != "john.doe" {
+		t.Fatalf("the identity provider's form is not prefilled: %q", user)
+	}
+	if err := chromedp.Do(b.Ctx, chromedp.Click(chromedp.CSS(`[data-testid="idp-submit"]`))); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo did not end")
+	}
+	tok := strings.TrimSpace(out.String())
+	if tok == "" || strings.Contains(tok, "\n") {
+		t.Fatalf("stdout is not one token")
+	}
+	for _, want := range []string{"Started its identity provider", "registered with the organization", "John Doe (john.doe)", "created and verified"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr lacks %q", want)
+		}
+	}
+	assertNoSecret(t, "stderr", errb.String(), tok)
 }
