@@ -2,7 +2,9 @@
 // removes the fragment from the address bar and history at once, posts the
 // envelope to gdlogin on this same origin, and shows the outcome. It is
 // inlined in the page's <head> (with the CSP nonce), so the post leaves
-// before the rest of the page has loaded.
+// before the rest of the page has loaded; the style sheet is requested only
+// after it (a style sheet in <head> held the post back by milliseconds),
+// and the page stays hidden until the styles are there.
 "use strict";
 (function () {
   var fragment = location.hash.slice(1);
@@ -12,6 +14,16 @@
     if (document.readyState !== "loading") resolve();
     else document.addEventListener("DOMContentLoaded", resolve);
   });
+  function loadStyle() {
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = "/static/app.css";
+    var styled = new Promise(function (resolve) { css.onload = css.onerror = resolve; });
+    document.head.appendChild(css);
+    Promise.all([ready, styled]).then(function () {
+      document.querySelector('[data-role="page"]').hidden = false;
+    });
+  }
   // The heading and the title follow the outcome, so that the tab says it
   // too when it is in the background.
   var headings = { success: "You are logged in", error: "The login did not finish" };
@@ -27,6 +39,7 @@
   }
 
   if (!fragment) {
+    loadStyle();
     show("error", "No token arrived with this page.",
       "Open this page only through the gdlogin bookmark or console snippet, on the organization's tab.");
     return;
@@ -39,19 +52,22 @@
     for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch (e) {
+    loadStyle();
     show("error", "The address of this page was damaged on the way.",
       "Run the gdlogin bookmark again on the organization's tab.");
     return;
   }
   show("waiting", "Checking the token with the organization…", "");
-  fetch("/complete", {
+  var posted = fetch("/complete", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: text,
     cache: "no-store",
     credentials: "same-origin",
     redirect: "error"
-  })
+  });
+  loadStyle();
+  posted
     .then(function (res) { return res.json(); })
     .then(function (s) { show(s.state, s.message, s.hint); })
     .catch(function () {
