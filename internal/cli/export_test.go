@@ -69,14 +69,8 @@ func gdloginCommand(t *testing.T, configDir string, args ...string) *exec.Cmd {
 // env)" in a real bash, then curl with the exported token against the
 // organization's profile endpoint.
 func TestEnvEvalThenCurl(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Skip("bash is not installed")
-	}
-	curl, err := exec.LookPath("curl")
-	if err != nil {
-		t.Skip("curl is not installed; the end-to-end shell test needs it")
-	}
+	bash := requireTool(t, "bash")
+	curl := requireTool(t, "curl")
 	org := startOrg(t, orgsim.Options{})
 	// The child gdlogin has no keyring (TestMain): save to the file store.
 	sb := newSandbox(t, absentKeyring{}, 0)

@@ -210,9 +210,7 @@ func TestOIDCLoginExplainsAnOrganizationThatRejectsTheJWT(t *testing.T) {
 	}
 	// The admin's call, run in a shell exactly as printed, registers the key,
 	// and the organization then accepts the provider's ID tokens.
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("no curl to run the printed call")
-	}
+	requireTool(t, "curl")
 	sh := exec.Command("sh", "-c", "curl -sS -o /dev/null -w '%{http_code}' "+strings.TrimPrefix(call, "curl "))
 	sh.Env = append(os.Environ(), "ADMIN_TOKEN="+l.org.AdminToken())
 	status, err := sh.CombinedOutput()

@@ -243,10 +243,7 @@ func TestTokenLoginEnvOutputWorksInBash(t *testing.T) {
 	if !strings.Contains(r.stdout, "export GOODDATA_HOST='"+org.URL()+"'") || strings.Count(r.stdout, "export ") != 3 {
 		t.Fatalf("stdout %q", r.stdout)
 	}
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Skip("no bash")
-	}
+	bash := requireTool(t, "bash")
 	cmd := exec.Command(bash, "-c", `eval "$EXPORTS"; printf '%s\n%s\n%s' "$GOODDATA_HOST" "$GOODDATA_TOKEN" "$GOODDATA_API_TOKEN"`)
 	cmd.Env = []string{"EXPORTS=" + r.stdout}
 	out, err := cmd.Output()
