@@ -32,7 +32,6 @@ type Base struct {
 	ln        net.Listener
 	emit      func(Event)
 	jsonPaths map[string]bool
-	serveErr  chan error
 }
 
 // NewBase sets Echo up on ln, which must be bound to 127.0.0.1. events,
@@ -44,7 +43,7 @@ func NewBase(ln net.Listener, events func(Event), jsonPaths ...string) (*Base, e
 		return nil, fmt.Errorf("web: the listener must be on 127.0.0.1, not %s", ln.Addr())
 	}
 	host := "127.0.0.1:" + strconv.Itoa(tcp.Port)
-	b := &Base{Host: host, Origin: "http://" + host, ln: ln, emit: events, jsonPaths: map[string]bool{}, serveErr: make(chan error, 1)}
+	b := &Base{Host: host, Origin: "http://" + host, ln: ln, emit: events, jsonPaths: map[string]bool{}}
 	for _, p := range jsonPaths {
 		b.jsonPaths[p] = true
 	}
@@ -67,14 +66,15 @@ func NewBase(ln net.Listener, events func(Event), jsonPaths ...string) (*Base, e
 	return b, nil
 }
 
-// Serve starts serving in the background.
-func (b *Base) Serve() {
+// Serve starts serving in the background. If serving stops for any
+// reason but Close, failed hears why: the login must end with that error
+// rather than wait for a browser that can no longer reach it.
+func (b *Base) Serve(failed func(error)) {
 	go func() {
 		err := b.Echo.Server.Serve(b.ln)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			failed(fmt.Errorf("gdlogin's local server on %s stopped: %w", b.Host, err))
 		}
-		b.serveErr <- err
 	}()
 }
 

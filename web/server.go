@@ -166,7 +166,11 @@ func (s *Server) Origin() string { return s.base.Origin }
 func (s *Server) StartURL() string { return s.base.Origin + "/?k=" + s.startKey }
 
 // Start serves in the background.
-func (s *Server) Start() { s.base.Serve() }
+func (s *Server) Start() {
+	s.base.Serve(func(err error) {
+		s.Fail(err, "gdlogin's local server stopped.", "Run gdlogin login again.")
+	})
+}
 
 // Done is closed when the login finished, with a result or an error.
 func (s *Server) Done() <-chan struct{} { return s.done }

@@ -438,3 +438,29 @@ func TestReportEndsTheLogin(t *testing.T) {
 		t.Fatalf("events %v", kinds)
 	}
 }
+
+// TestServeFailureEndsTheLogin: when the listener dies under the server,
+// the login ends with that error instead of waiting for its deadline.
+func TestServeFailureEndsTheLogin(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, _ := handoff.NewSession(ln.Addr().(*net.TCPAddr).Port, "x", testOrg, nil)
+	srv, err := New(Config{Listener: ln, Session: sess, Org: testOrg,
+		Verify: func(context.Context, handoff.Payload) (*gooddata.Profile, error) { return nil, errors.New("unused") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	time.Sleep(50 * time.Millisecond)
+	ln.Close()
+	select {
+	case <-srv.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the login did not end when its listener died")
+	}
+	if _, err := srv.Result(); err == nil || !strings.Contains(err.Error(), "local server on "+strings.TrimPrefix(srv.Origin(), "http://")+" stopped") {
+		t.Fatalf("result error %v", err)
+	}
+}

@@ -287,7 +287,7 @@ func start(ctx context.Context, cfg Config) (*Flow, error) {
 	f.authURL = f.oauth.AuthCodeURL(f.state, oauth2.S256ChallengeOption(f.pkce), oidc.Nonce(f.nonce))
 	f.life, f.stop = context.WithCancel(context.WithoutCancel(ctx))
 	f.routes()
-	base.Serve()
+	base.Serve(func(err error) { f.finish(nil, err, "gdlogin's local server stopped.") })
 	return f, nil
 }
 
