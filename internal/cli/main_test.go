@@ -61,10 +61,7 @@ type testKeyring struct {
 var testKeyrings sync.Map
 
 // The keyrings of these tests: working (in memory), absent, hanging.
-type (
-	memKeyring    = storetest.Keyring
-	absentKeyring = storetest.Absent
-)
+type absentKeyring = storetest.Absent
 
 var (
 	newMemKeyring     = storetest.NewKeyring

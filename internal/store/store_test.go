@@ -55,15 +55,11 @@ func helperMain() int {
 }
 
 // The keyrings of these tests: working (in memory), absent, hanging.
-type (
-	fakeKeyring   = storetest.Keyring
-	absentKeyring = storetest.Absent
-)
+type absentKeyring = storetest.Absent
 
 var (
 	newFakeKeyring    = storetest.NewKeyring
 	newHangingKeyring = storetest.NewHanging
-	errNoBus          = storetest.ErrNoKeyring
 )
 
 func testProfile(name string) Profile {
