@@ -17,6 +17,16 @@ import (
 	"github.com/gdlogin/gdlogin/static"
 )
 
+// testInstallationKey signs the pairings of these tests, as gdlogin's own
+// installation key does.
+var testInstallationKey = func() *handoff.InstallationKey {
+	k, err := handoff.NewInstallationKey(nil)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
 // These tests run the shipped script in headless Chromium, on pages served
 // under the organization's strict CSP from 127.0.0.1 (treated as a public
 // site), against a fake organization API and a fake gdlogin listener.
@@ -38,7 +48,7 @@ func newRig(t *testing.T, o handofftest.OrgOptions) *rig {
 
 func (r *rig) session(port int, tokenID string) *handoff.Session {
 	r.t.Helper()
-	s, err := handoff.NewSession(port, tokenID, r.org.URL, nil)
+	s, err := handoff.NewSession(port, tokenID, r.org.URL, testInstallationKey, nil)
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func (r *emulatorRig) signIn(user, password, next string) {
 
 func (r *emulatorRig) session(port int, tokenID string) *handoff.Session {
 	r.t.Helper()
-	s, err := handoff.NewSession(port, tokenID, r.org.URL(), nil)
+	s, err := handoff.NewSession(port, tokenID, r.org.URL(), testInstallationKey, nil)
 	if err != nil {
 		r.t.Fatal(err)
 	}

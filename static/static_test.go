@@ -113,7 +113,7 @@ func TestBookmarkletInHTML(t *testing.T) {
 func TestBookmarkletHasNoPerRunData(t *testing.T) {
 	code := decodedBookmarklet(t)
 	// A login in progress leaves no trace in it.
-	sess, err := handoff.NewSession(43117, "gdlogin-laptop", "https://analytics.example.com", nil)
+	sess, err := handoff.NewSession(43117, "gdlogin-laptop", "https://analytics.example.com", testInstallationKey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

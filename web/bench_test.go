@@ -43,7 +43,7 @@ func BenchmarkComplete(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		sess, _ := handoff.NewSession(ln.Addr().(*net.TCPAddr).Port, "bench", org.URL(), nil)
+		sess, _ := handoff.NewSession(ln.Addr().(*net.TCPAddr).Port, "bench", org.URL(), testInstallationKey, nil)
 		srv, err := New(Config{Listener: ln, Session: sess, Org: org.URL(), Verify: verify, Grace: 1})
 		if err != nil {
 			b.Fatal(err)

@@ -19,6 +19,16 @@ import (
 	"github.com/gdlogin/gdlogin/internal/handoff"
 )
 
+// testInstallationKey signs the pairings of these tests, as gdlogin's own
+// installation key does.
+var testInstallationKey = func() *handoff.InstallationKey {
+	k, err := handoff.NewInstallationKey(nil)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
 const (
 	testOrg   = "https://analytics.example.com"
 	goodToken = "am9obi5kb2U6dDE6Z29vZA=="
@@ -50,7 +60,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
-	sess, err := handoff.NewSession(port, "gdlogin-test", testOrg, nil)
+	sess, err := handoff.NewSession(port, "gdlogin-test", testOrg, testInstallationKey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +151,7 @@ func TestListenerMustBeLoopback(t *testing.T) {
 		t.Skip(err)
 	}
 	defer ln.Close()
-	sess, _ := handoff.NewSession(1, "x", testOrg, nil)
+	sess, _ := handoff.NewSession(1, "x", testOrg, testInstallationKey, nil)
 	_, err = New(Config{Listener: ln, Session: sess, Verify: func(context.Context, handoff.Payload) (*gooddata.Profile, error) { return nil, nil }})
 	if err == nil || !strings.Contains(err.Error(), "127.0.0.1") {
 		t.Fatalf("New accepted %s: %v", ln.Addr(), err)
@@ -233,7 +243,7 @@ func TestJunkNeverEndsTheLogin(t *testing.T) {
 	f := newFixture(t)
 	port := strings.TrimPrefix(f.origin, "http://127.0.0.1:")
 	good := f.envelope(t, goodToken, testOrg)
-	other, _ := handoff.NewSession(1234, "gdlogin-test", testOrg, nil)
+	other, _ := handoff.NewSession(1234, "gdlogin-test", testOrg, testInstallationKey, nil)
 	foreign, _ := handoff.Seal(other.Pairing(), handoff.Payload{Token: goodToken, TokenID: "x", UserID: "john.doe", Origin: testOrg}, nil)
 	json := map[string]string{"Content-Type": "application/json", "Origin": f.origin}
 	with := func(k, v string) map[string]string {
@@ -446,7 +456,7 @@ func TestServeFailureEndsTheLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, _ := handoff.NewSession(ln.Addr().(*net.TCPAddr).Port, "x", testOrg, nil)
+	sess, _ := handoff.NewSession(ln.Addr().(*net.TCPAddr).Port, "x", testOrg, testInstallationKey, nil)
 	srv, err := New(Config{Listener: ln, Session: sess, Org: testOrg,
 		Verify: func(context.Context, handoff.Payload) (*gooddata.Profile, error) { return nil, errors.New("unused") }})
 	if err != nil {

@@ -39,6 +39,7 @@ func (a *app) credentialCommands() []*cobra.Command {
 		a.tokensCommand(),
 		a.rotateCommand(),
 		a.writeSDKProfileCommand(),
+		a.forgetInstallationCommand(),
 		environmentTopic(),
 	}
 }

@@ -21,7 +21,8 @@ bootstrap token. It lives only as long as the command.
 With the browser method (the default), your browser opens gdlogin's start
 page; open the organization from there and sign in. The emulated
 organization has the gdlogin script installed on its home page, so instead of
-a bookmark you click its "Send a new API token to gdlogin" button. Everything
+a bookmark you click its "Send a token to gdlogin" button, after checking that
+it shows the confirmation code of the terminal. Everything
 else is the real flow: encryption, verification, the token in the terminal.
 
 With --method token, the admin's bootstrap token creates a token for john.doe,
@@ -37,7 +38,9 @@ ID token instead.`
 func (a *app) demoCommand() *cobra.Command {
 	// The demo never saves: its token dies with the emulated organization,
 	// and must not replace a real profile.
-	o := &loginOptions{method: methodBrowser, output: outToken, timeout: 5 * time.Minute, noSave: true}
+	// Nor does it make an installation key: its organization is new each
+	// time, so no browser could know the key anyway.
+	o := &loginOptions{method: methodBrowser, output: outToken, timeout: 5 * time.Minute, noSave: true, ephemeralInstallation: true}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Log in to a built-in emulated organization, no account needed",

@@ -42,6 +42,9 @@ type loginOptions struct {
 	port           int
 	noBrowser      bool
 	browserCommand string
+	// ephemeralInstallation signs the pairing with a one-time key instead
+	// of the saved installation key (the demo).
+	ephemeralInstallation bool
 	// oidc method (login_oidc.go)
 	oidc oidcOptions
 	// saving

@@ -50,7 +50,12 @@ func (a *app) loginWithBrowser(ctx context.Context, org string, o *loginOptions)
 	if tokenID == "" {
 		tokenID = a.defaultTokenID()
 	}
-	sess, err := handoff.NewSession(port, tokenID, org, nil)
+	key, err := a.installationKey(ctx, o.ephemeralInstallation)
+	if err != nil {
+		ln.Close()
+		return credential{}, err
+	}
+	sess, err := handoff.NewSession(port, tokenID, org, key, nil)
 	if err != nil {
 		ln.Close()
 		return credential{}, err
@@ -94,6 +99,7 @@ func (a *app) loginWithBrowser(ctx context.Context, org string, o *loginOptions)
 			a.warn("could not open a browser (%v); open the address above yourself", err)
 		}
 	}
+	a.say("If the organization's page asks you to confirm this login, click Send only if it shows this code:\nConfirmation code: %s\n", sess.ConfirmationCode())
 	a.say("Waiting for you to sign in to %s and run gdlogin there (Ctrl-C to cancel, gives up at %s)…", org, deadline.Local().Format("15:04:05"))
 	stopSpinner := a.spin("waiting for the browser", start)
 	defer stopSpinner()

@@ -36,7 +36,11 @@ func (a *app) loginWithPaste(ctx context.Context, org string, o *loginOptions) (
 	if tokenID == "" {
 		tokenID = a.defaultTokenID()
 	}
-	sess, err := handoff.NewSession(0, tokenID, org, nil)
+	key, err := a.installationKey(ctx, o.ephemeralInstallation)
+	if err != nil {
+		return credential{}, err
+	}
+	sess, err := handoff.NewSession(0, tokenID, org, key, nil)
 	if err != nil {
 		return credential{}, err
 	}

@@ -25,6 +25,10 @@ delete from another profile of the same user, or by an admin). If the server
 says the token is already invalid or gone, the local copy is deleted without
 --force.
 
+With --all, every saved profile is logged out this way, one after the other,
+and gdlogin also forgets its installation key (see gdlogin forget-installation):
+every browser then asks again to confirm the next login's code.
+
 Exit codes: 0 when the profile is gone; 3 when it does not exist, or the
 server refused the deletion; 4 when the server could not be reached; 5 when
 --timeout ran out; 1 when the local copy could not be deleted.`
@@ -36,10 +40,13 @@ const logoutExample = `  # Log out of the default profile
   gdlogin logout --profile staging
 
   # The organization is gone for good: forget the local copy only
-  gdlogin logout --profile old-trial --force`
+  gdlogin logout --profile old-trial --force
+
+  # Every profile, and the installation key
+  gdlogin logout --all`
 
 func (a *app) logoutCommand() *cobra.Command {
-	var force bool
+	var force, all bool
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:     "logout",
@@ -48,10 +55,14 @@ func (a *app) logoutCommand() *cobra.Command {
 		Example: logoutExample,
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if all {
+				return a.runLogoutAll(cmd.Context(), force, timeout)
+			}
 			return a.runLogout(cmd.Context(), force, timeout)
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "delete the local copy even when the token cannot be deleted on the server")
+	cmd.Flags().BoolVar(&all, "all", false, "log out of every saved profile and forget the installation key")
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "give up on the server after this long")
 	return cmd
 }
@@ -64,6 +75,11 @@ func (a *app) runLogout(ctx context.Context, force bool, timeout time.Duration) 
 	if err != nil {
 		return err
 	}
+	return a.logoutProfile(ctx, st, name, force, timeout)
+}
+
+// logoutProfile logs out of one profile of an open store.
+func (a *app) logoutProfile(ctx context.Context, st *store.Store, name string, force bool, timeout time.Duration) error {
 	p, err := st.Get(name)
 	if err != nil {
 		return a.storeError(err, name)

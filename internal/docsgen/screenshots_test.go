@@ -29,6 +29,16 @@ import (
 	"github.com/gdlogin/gdlogin/web"
 )
 
+// testInstallationKey signs the pairings of these tests, as gdlogin's own
+// installation key does.
+var testInstallationKey = func() *handoff.InstallationKey {
+	k, err := handoff.NewInstallationKey(nil)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
 // The screenshots show an organization at a real-looking address: the
 // emulator, served over TLS, with Chromium resolving this name to it.
 const (
@@ -109,7 +119,7 @@ func TestScreenshots(t *testing.T) {
 
 	// 4. Paste mode: the console snippet of a port-0 pairing shows the
 	// envelope and the confirmation code on the organization's page.
-	paste, err := handoff.NewSession(0, shotsToken, orgOrigin, nil)
+	paste, err := handoff.NewSession(0, shotsToken, orgOrigin, testInstallationKey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +187,7 @@ func startLogin(t *testing.T, o *org) *web.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := handoff.NewSession(ln.Addr().(*net.TCPAddr).Port, shotsToken, orgOrigin, nil)
+	sess, err := handoff.NewSession(ln.Addr().(*net.TCPAddr).Port, shotsToken, orgOrigin, testInstallationKey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

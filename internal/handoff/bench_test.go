@@ -8,7 +8,7 @@ import (
 
 func BenchmarkNewSession(b *testing.B) {
 	for b.Loop() {
-		if _, err := handoff.NewSession(8085, "gdlogin-laptop", "https://analytics.example.com", nil); err != nil {
+		if _, err := handoff.NewSession(8085, "gdlogin-laptop", "https://analytics.example.com", testInstallationKey, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -144,7 +144,7 @@ func runInterop(t *testing.T, c interopCase) vector {
 	if c.paste {
 		port = 0
 	}
-	s, err := handoff.NewSession(port, c.tokenID, org.URL, nil)
+	s, err := handoff.NewSession(port, c.tokenID, org.URL, testInstallationKey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

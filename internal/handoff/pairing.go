@@ -10,9 +10,10 @@ import (
 
 // Pairing is what gdlogin hands to the script (SPEC 3.2): where to send the
 // token, how to encrypt it, which token id to create, and for which
-// organization. Its JSON is
+// organization, signed by gdlogin's installation key (SPEC 3.11). Its JSON
+// is
 //
-//	{"v":1,"port":PORT,"state":B64URL,"pub":B64URL,"tokenId":ID,"org":ORIGIN}
+//	{"v":1,"port":PORT,"state":B64URL,"pub":B64URL,"tokenId":ID,"org":ORIGIN,"id":B64URL,"sig":B64URL}
 //
 // and the pairing code is that JSON in base64url. Port 0 means paste mode.
 type Pairing struct {
@@ -22,9 +23,12 @@ type Pairing struct {
 	Pub     []byte // 65 bytes: 0x04 || X || Y
 	TokenID string
 	Org     string
+	ID      []byte // the installation key's public key, 65 bytes uncompressed
+	Sig     []byte // ID's ECDSA-SHA256 signature over SignedText, r || s
 }
 
-// Validate checks every field as DecodePairing does.
+// Validate checks every field as DecodePairing does, the signature
+// included: a pairing that its id did not sign is malformed.
 func (p Pairing) Validate() error {
 	switch {
 	case p.V != Version:
@@ -38,6 +42,9 @@ func (p Pairing) Validate() error {
 	}
 	if _, err := parsePublicKey(p.Pub); err != nil {
 		return fmt.Errorf("%w: pub is %v", ErrMalformed, err)
+	}
+	if err := p.verifySignature(); err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return nil
 }
@@ -57,7 +64,11 @@ func (p Pairing) MarshalJSON() ([]byte, error) {
 	writeJSONString(&b, p.TokenID)
 	b.WriteString(`,"org":`)
 	writeJSONString(&b, p.Org)
-	b.WriteString(`}`)
+	b.WriteString(`,"id":"`)
+	b.WriteString(b64.EncodeToString(p.ID))
+	b.WriteString(`","sig":"`)
+	b.WriteString(b64.EncodeToString(p.Sig))
+	b.WriteString(`"}`)
 	return b.Bytes(), nil
 }
 
@@ -96,7 +107,8 @@ func (p Pairing) ConfirmationCode() string {
 // DecodePairing parses and validates a pairing code strictly: canonical
 // base64url of a JSON object with exactly the fields of SPEC 3.2, v 1, port an
 // integer 0..65535, state 32 bytes, pub an uncompressed P-256 point, tokenId a
-// valid API token id, and org an origin (see ValidOrigin).
+// valid API token id, org an origin (see ValidOrigin), id an uncompressed
+// P-256 point and sig its valid signature of the pairing (SPEC 3.11).
 func DecodePairing(code string) (Pairing, error) {
 	if len(code) > MaxPairingCodeSize {
 		return Pairing{}, fmt.Errorf("%w: pairing code is %d characters, limit %d", ErrTooLarge, len(code), MaxPairingCodeSize)
@@ -131,7 +143,7 @@ func parsePairingJSON(data []byte) (Pairing, error) {
 
 func pairingFields(obj object) (Pairing, error) {
 	p := Pairing{V: Version}
-	if err := obj.exactly("v", "port", "state", "pub", "tokenId", "org"); err != nil {
+	if err := obj.exactly("v", "port", "state", "pub", "tokenId", "org", "id", "sig"); err != nil {
 		return p, err
 	}
 	port, ok := parseUint(obj["port"])
@@ -151,6 +163,12 @@ func pairingFields(obj object) (Pairing, error) {
 		return p, err
 	}
 	if p.Org, err = obj.string("org"); err != nil {
+		return p, err
+	}
+	if p.ID, err = obj.bytes("id", InstallationIDSize); err != nil {
+		return p, err
+	}
+	if p.Sig, err = obj.bytes("sig", SignatureSize); err != nil {
 		return p, err
 	}
 	return p, nil

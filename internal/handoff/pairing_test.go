@@ -1,17 +1,29 @@
 package handoff_test
 
 import (
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/gdlogin/gdlogin/internal/handoff"
 )
+
+// testInstallationKey signs the pairings of these tests, as gdlogin's own
+// installation key does.
+var testInstallationKey = func() *handoff.InstallationKey {
+	k, err := handoff.NewInstallationKey(nil)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
 
 // generator is the P-256 base point, uncompressed: a valid public key that
 // needs no key generation.
@@ -36,7 +48,7 @@ func seeded(seed string) *rand.ChaCha8 {
 
 func newSession(t testing.TB, port int, seed string) *handoff.Session {
 	t.Helper()
-	s, err := handoff.NewSession(port, "gdlogin-laptop", "https://analytics.example.com", seeded(seed))
+	s, err := handoff.NewSession(port, "gdlogin-laptop", "https://analytics.example.com", testInstallationKey, seeded(seed))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +72,8 @@ func TestPairingCodeRoundTrip(t *testing.T) {
 		t.Fatalf("re-encoded pairing differs: %v", err)
 	}
 	js, _ := base64.RawURLEncoding.DecodeString(code)
-	wantJSON := fmt.Sprintf(`{"v":1,"port":43117,"state":%q,"pub":%q,"tokenId":"gdlogin-laptop","org":"https://analytics.example.com"}`,
-		b64(want.State[:]), b64(want.Pub))
+	wantJSON := fmt.Sprintf(`{"v":1,"port":43117,"state":%q,"pub":%q,"tokenId":"gdlogin-laptop","org":"https://analytics.example.com","id":%q,"sig":%q}`,
+		b64(want.State[:]), b64(want.Pub), testInstallationKey.IDText(), b64(want.Sig))
 	if string(js) != wantJSON {
 		t.Fatalf("pairing JSON\n%s\nwant\n%s", js, wantJSON)
 	}
@@ -95,18 +107,19 @@ func TestPairingIsACopy(t *testing.T) {
 }
 
 func TestNewSessionIsRepeatableWithASeededSource(t *testing.T) {
+	// The state and the key repeat; the signature is randomized (ECDSA).
 	a, b := newSession(t, 1, "same"), newSession(t, 1, "same")
-	if a.PairingCode() != b.PairingCode() {
+	if a.Pairing().State != b.Pairing().State || string(a.Pairing().Pub) != string(b.Pairing().Pub) {
 		t.Fatal("two sessions from the same seed differ")
 	}
-	if c := newSession(t, 1, "other"); c.PairingCode() == a.PairingCode() {
+	if c := newSession(t, 1, "other"); c.Pairing().State == a.Pairing().State {
 		t.Fatal("sessions from different seeds are equal")
 	}
-	x, err := handoff.NewSession(1, "id", "https://analytics.example.com", nil)
+	x, err := handoff.NewSession(1, "id", "https://analytics.example.com", testInstallationKey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	y, _ := handoff.NewSession(1, "id", "https://analytics.example.com", nil)
+	y, _ := handoff.NewSession(1, "id", "https://analytics.example.com", testInstallationKey, nil)
 	if x.Pairing().State == y.Pairing().State || string(x.Pairing().Pub) == string(y.Pairing().Pub) {
 		t.Fatal("crypto/rand sessions repeat")
 	}
@@ -125,11 +138,11 @@ func TestNewSessionRefusesBadInput(t *testing.T) {
 		{1, "id", "http://analytics.example.com"},
 		{1, "id", "https://analytics.example.com/"},
 	} {
-		if _, err := handoff.NewSession(c.port, c.tokenID, c.org, nil); !errors.Is(err, handoff.ErrMalformed) {
+		if _, err := handoff.NewSession(c.port, c.tokenID, c.org, testInstallationKey, nil); !errors.Is(err, handoff.ErrMalformed) {
 			t.Errorf("NewSession(%d, %q, %q) = %v, want ErrMalformed", c.port, c.tokenID, c.org, err)
 		}
 	}
-	if _, err := handoff.NewSession(1, "id", "https://analytics.example.com", strings.NewReader("short")); err == nil {
+	if _, err := handoff.NewSession(1, "id", "https://analytics.example.com", testInstallationKey, strings.NewReader("short")); err == nil {
 		t.Error("NewSession with an exhausted random source succeeded")
 	}
 }
@@ -151,12 +164,62 @@ func TestConfirmationCode(t *testing.T) {
 	}
 }
 
-// pairingJSON builds pairing JSON from raw field values, for the table.
+// basePairing is the pairing that the fields of TestDecodePairing spell
+// out, signed by testInstallationKey.
+var basePairing = func() handoff.Pairing {
+	p := handoff.Pairing{V: 1, Port: 8085, Pub: generator, TokenID: "gdlogin-laptop", Org: "https://analytics.example.com"}
+	if err := p.Sign(testInstallationKey); err != nil {
+		panic(err)
+	}
+	return p
+}()
+
+// signatureFields are the "id" and "sig" fields of basePairing.
+var signatureFields = []string{`"id":"` + b64(basePairing.ID) + `"`, `"sig":"` + b64(basePairing.Sig) + `"`}
+
+// pairingJSON builds pairing JSON from raw field values, for the table,
+// with the id and signature of basePairing after them.
 func pairingJSON(fields ...string) string {
+	return rawPairingJSON(append(fields, signatureFields...)...)
+}
+
+// rawPairingJSON builds pairing JSON from exactly the fields given.
+func rawPairingJSON(fields ...string) string {
 	return "{" + strings.Join(fields, ",") + "}"
 }
 
+// signedCode is basePairing changed by edit, signed again, as a code.
+func signedCode(t *testing.T, edit func(*handoff.Pairing)) string {
+	t.Helper()
+	p := basePairing
+	edit(&p)
+	if err := p.Sign(testInstallationKey); err != nil {
+		t.Fatal(err)
+	}
+	js, _ := p.MarshalJSON()
+	return code(string(js))
+}
+
 func code(json string) string { return b64([]byte(json)) }
+
+// otherInstallationKey is another gdlogin installation.
+var otherInstallationKey = func() *handoff.InstallationKey {
+	k, err := handoff.NewInstallationKey(nil)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
+// asn1Sig turns an r || s signature into the DER form that crypto/ecdsa's
+// ASN.1 functions use.
+func asn1Sig(rs []byte) []byte {
+	der, err := asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(rs[:32]), new(big.Int).SetBytes(rs[32:])})
+	if err != nil {
+		panic(err)
+	}
+	return der
+}
 
 func TestDecodePairing(t *testing.T) {
 	state := b64(make([]byte, 32))
@@ -180,9 +243,10 @@ func TestDecodePairing(t *testing.T) {
 		{"valid", code(valid), nil},
 		{"fields in another order", code(pairingJSON(org, id, pb, st, port, v)), nil},
 		{"white space in the JSON", code("{ " + strings.ReplaceAll(valid[1:], ",", " ,\n")), nil},
-		{"paste mode port 0", code(pairingJSON(v, `"port":0`, st, pb, id, org)), nil},
-		{"port 65535", code(pairingJSON(v, `"port":65535`, st, pb, id, org)), nil},
-		{"loopback org", code(pairingJSON(v, port, st, pb, id, `"org":"http://localhost:3000"`)), nil},
+		{"escaped characters in strings", code(pairingJSON(v, port, st, pb, `"tokenId":"gdlogin\u002dlaptop"`, `"org":"https:\/\/analytics.example.com"`)), nil},
+		{"paste mode port 0", signedCode(t, func(p *handoff.Pairing) { p.Port = 0 }), nil},
+		{"port 65535", signedCode(t, func(p *handoff.Pairing) { p.Port = 65535 }), nil},
+		{"loopback org", signedCode(t, func(p *handoff.Pairing) { p.Org = "http://localhost:3000" }), nil},
 		{"too large", strings.Repeat("A", handoff.MaxPairingCodeSize+1), handoff.ErrTooLarge},
 		{"empty", "", handoff.ErrMalformed},
 		{"padding", code(valid) + "=", handoff.ErrMalformed},
@@ -236,6 +300,25 @@ func TestDecodePairing(t *testing.T) {
 		{"org with a path", code(pairingJSON(v, port, st, pb, id, `"org":"https://analytics.example.com/"`)), handoff.ErrMalformed},
 		{"org with user info", code(pairingJSON(v, port, st, pb, id, `"org":"https://evil.example@analytics.example.com"`)), handoff.ErrMalformed},
 		{"org not an origin", code(pairingJSON(v, port, st, pb, id, `"org":"javascript:alert(1)"`)), handoff.ErrMalformed},
+		// SPEC 3.11: the signature.
+		{"no id and sig (a pairing of before 3.11)", code(rawPairingJSON(v, port, st, pb, id, org)), handoff.ErrMalformed},
+		{"missing sig", code(rawPairingJSON(v, port, st, pb, id, org, signatureFields[0])), handoff.ErrMalformed},
+		{"missing id", code(rawPairingJSON(v, port, st, pb, id, org, signatureFields[1])), handoff.ErrMalformed},
+		{"empty sig", code(rawPairingJSON(v, port, st, pb, id, org, signatureFields[0], `"sig":""`)), handoff.ErrMalformed},
+		{"sig of 63 bytes", code(rawPairingJSON(v, port, st, pb, id, org, signatureFields[0], `"sig":"`+b64(basePairing.Sig[:63])+`"`)), handoff.ErrMalformed},
+		{"sig in ASN.1", code(rawPairingJSON(v, port, st, pb, id, org, signatureFields[0], `"sig":"`+b64(asn1Sig(basePairing.Sig))+`"`)), handoff.ErrMalformed},
+		{"sig of zeros", code(rawPairingJSON(v, port, st, pb, id, org, signatureFields[0], `"sig":"`+b64(make([]byte, 64))+`"`)), handoff.ErrMalformed},
+		{"sig as a number", code(rawPairingJSON(v, port, st, pb, id, org, signatureFields[0], `"sig":1`)), handoff.ErrMalformed},
+		{"id off the curve", code(rawPairingJSON(v, port, st, pb, id, org, `"id":"`+b64(offCurve)+`"`, signatureFields[1])), handoff.ErrMalformed},
+		{"compressed id", code(rawPairingJSON(v, port, st, pb, id, org, `"id":"`+b64(append([]byte{3}, basePairing.ID[1:33]...))+`"`, signatureFields[1])), handoff.ErrMalformed},
+		{"id of another installation", code(rawPairingJSON(v, port, st, pb, id, org, `"id":"`+b64(otherInstallationKey.ID())+`"`, signatureFields[1])), handoff.ErrMalformed},
+		{"tampered port", code(pairingJSON(v, `"port":8086`, st, pb, id, org)), handoff.ErrMalformed},
+		{"tampered state", code(pairingJSON(v, port, `"state":"`+b64(append(make([]byte, 31), 1))+`"`, pb, id, org)), handoff.ErrMalformed},
+		{"tampered pub", code(pairingJSON(v, port, st, `"pub":"`+b64(otherInstallationKey.ID())+`"`, id, org)), handoff.ErrMalformed},
+		{"tampered token id", code(pairingJSON(v, port, st, pb, `"tokenId":"gdlogin-laptop2"`, org)), handoff.ErrMalformed},
+		{"tampered org", code(pairingJSON(v, port, st, pb, id, `"org":"https://analytics.example.org"`)), handoff.ErrMalformed},
+		{"id and sig twice", code(pairingJSON(v, port, st, pb, id, org, signatureFields[0])), handoff.ErrMalformed},
+		{"a ninth field", code(pairingJSON(v, port, st, pb, id, org, `"trusted":true`)), handoff.ErrMalformed},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -21,9 +22,13 @@ type Session struct {
 // NewSession creates a session with a fresh 32-byte state and an ephemeral
 // P-256 key pair (SPEC 3.1). port is the loopback port the answer goes to, or
 // 0 for paste mode; tokenID is the id of the API token to create; org is the
-// organization's origin (see ValidOrigin). rand is the source of randomness;
-// nil means crypto/rand, which is what gdlogin uses.
-func NewSession(port int, tokenID, org string, rand io.Reader) (*Session, error) {
+// organization's origin (see ValidOrigin); key is gdlogin's installation
+// key, which signs the pairing (SPEC 3.11). rand is the source of
+// randomness; nil means crypto/rand, which is what gdlogin uses.
+func NewSession(port int, tokenID, org string, key *InstallationKey, rand io.Reader) (*Session, error) {
+	if key == nil {
+		return nil, errors.New("new handoff session: no installation key")
+	}
 	p := Pairing{V: Version, Port: port, TokenID: tokenID, Org: org}
 	r := randReader(rand)
 	if _, err := io.ReadFull(r, p.State[:]); err != nil {
@@ -34,6 +39,9 @@ func NewSession(port int, tokenID, org string, rand io.Reader) (*Session, error)
 		return nil, fmt.Errorf("new handoff session: %w", err)
 	}
 	p.Pub = priv.PublicKey().Bytes()
+	if err := p.Sign(key); err != nil {
+		return nil, fmt.Errorf("new handoff session: %w", err)
+	}
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("new handoff session: %w", err)
 	}
@@ -44,6 +52,8 @@ func NewSession(port int, tokenID, org string, rand io.Reader) (*Session, error)
 func (s *Session) Pairing() Pairing {
 	p := s.pairing
 	p.Pub = append([]byte(nil), p.Pub...)
+	p.ID = append([]byte(nil), p.ID...)
+	p.Sig = append([]byte(nil), p.Sig...)
 	return p
 }
 

@@ -328,7 +328,7 @@ func TestSessionStringHidesState(t *testing.T) {
 }
 
 func TestReportRoundTrip(t *testing.T) {
-	s, err := handoff.NewSession(8080, "gdlogin-x", "https://analytics.example.com", nil)
+	s, err := handoff.NewSession(8080, "gdlogin-x", "https://analytics.example.com", testInstallationKey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

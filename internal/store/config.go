@@ -32,8 +32,11 @@ type configFile struct {
 	Version int `yaml:"version"`
 	// SecretStore is "file" once auto mode found no usable keyring; later
 	// runs then go straight to the file store without warning again.
-	SecretStore Location                `yaml:"secret_store,omitempty"`
-	Profiles    map[string]profileEntry `yaml:"profiles"`
+	SecretStore Location `yaml:"secret_store,omitempty"`
+	// InstallationKey says where the installation key (SPEC 3.11) lives:
+	// "keyring" or "file" (secrets/installation-key.json). Never the key.
+	InstallationKey Location                `yaml:"installation_key,omitempty"`
+	Profiles        map[string]profileEntry `yaml:"profiles"`
 }
 
 type profileEntry struct {
@@ -187,6 +190,9 @@ func (s *Store) loadConfig() (*configFile, error) {
 	}
 	if cfg.Profiles == nil {
 		cfg.Profiles = map[string]profileEntry{}
+	}
+	if k := cfg.InstallationKey; k != "" && k != LocationKeyring && k != LocationFile {
+		return nil, &CorruptFileError{Path: path, Err: fmt.Errorf("installation_key is %q, want keyring or file", k)}
 	}
 	for name, e := range cfg.Profiles {
 		if err := ValidateName(name); err != nil {

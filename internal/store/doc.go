@@ -11,12 +11,17 @@
 //	    config.lock                    0600  flock(2) lock for writers
 //	    secrets/                       0700  only when the file store is used
 //	        <profile>.<id>.json        0600  one Secret as JSON
+//	        installation-key.json      0600  the installation key (SPEC 3.11)
 //
 // In the keyring, each secret is one JSON blob under service "gdlogin" and
 // account "<profile>.<id>". The <id> is fresh for every save, so a new
 // secret never overwrites the one a working profile still points at: Save
 // writes the new secret, then commits config.yaml, then removes the old
 // secret. A crash or a failure in between leaves the old profile usable.
+//
+// The installation key (installation.go), which signs gdlogin's pairings,
+// is kept the same way under account "installation-key", made on first use;
+// config.yaml records only where it lives (installation_key: keyring|file).
 //
 // Every keyring call is bounded by a timeout: on a headless Linux machine
 // the D-Bus Secret Service may never answer. A call that times out counts as

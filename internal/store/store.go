@@ -411,6 +411,9 @@ func (s *Store) sweepSecretFiles(cfg *configFile) {
 		return
 	}
 	keep := map[string]bool{}
+	if cfg.InstallationKey == LocationFile {
+		keep[installationKeyName+".json"] = true
+	}
 	for _, e := range cfg.Profiles {
 		if e.SecretStore == LocationFile {
 			keep[e.SecretKey+".json"] = true
