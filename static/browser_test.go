@@ -3,8 +3,10 @@ package static_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +33,8 @@ var testInstallationKey = func() *handoff.InstallationKey {
 // under the organization's strict CSP from 127.0.0.1 (treated as a public
 // site), against a fake organization API and a fake gdlogin listener.
 
-const sendButton = `//button[.="Send a new API token to gdlogin"]`
+// sendButton is the confirmation panel's button (SPEC 3.11).
+const sendButton = `[data-testid=gdlogin-confirm]`
 
 type rig struct {
 	t   *testing.T
@@ -40,7 +43,17 @@ type rig struct {
 	b   *handofftest.Browser
 }
 
+// newRig starts a fake organization, a fake gdlogin and a browser that
+// already trusts testInstallationKey for the organization: a returning
+// user, whose bookmark goes straight on. newFreshRig trusts nothing.
 func newRig(t *testing.T, o handofftest.OrgOptions) *rig {
+	t.Helper()
+	r := newFreshRig(t, o)
+	r.b.Trust(r.org.URL, testInstallationKey.IDText())
+	return r
+}
+
+func newFreshRig(t *testing.T, o handofftest.OrgOptions) *rig {
 	t.Helper()
 	org := handofftest.NewOrg(t, o)
 	return &rig{t: t, org: org, gd: handofftest.NewListener(t), b: handofftest.NewBrowser(t, org.Host)}
@@ -157,10 +170,10 @@ func TestIncludedScriptActsOnlyOnClick(t *testing.T) {
 	r := newRig(t, handofftest.OrgOptions{})
 	s := r.session(r.gd.Port, "gdlogin-demo")
 	r.b.Open(r.org.URL + "/included#gdlogin=" + s.PairingCode())
-	if err := chromedp.Do(r.b.Ctx, chromedp.WaitVisible(chromedp.Search(sendButton))); err != nil {
-		t.Fatal(err)
+	if code := r.b.WaitConfirmation(); code != s.ConfirmationCode() {
+		t.Errorf("panel shows code %q, gdlogin %q", code, s.ConfirmationCode())
 	}
-	r.b.Status("asks for a new API token for " + r.org.URL)
+	r.b.Status(fmt.Sprintf("send to port %d only if your terminal shows this code:", r.gd.Port))
 	time.Sleep(300 * time.Millisecond)
 	if api := r.org.APIRequests(); len(api) > 0 {
 		t.Fatalf("the page called the API before the click: %v", api)
@@ -168,9 +181,7 @@ func TestIncludedScriptActsOnlyOnClick(t *testing.T) {
 	if loc := r.b.Location(); loc != r.org.URL+"/included" {
 		t.Errorf("the pairing is still in the address bar: %s", loc)
 	}
-	if err := chromedp.Do(r.b.Ctx, chromedp.Click(chromedp.Search(sendButton))); err != nil {
-		t.Fatal(err)
-	}
+	r.b.Confirm()
 	r.checkPayload(r.openCallback(s), "gdlogin-demo")
 }
 
@@ -190,51 +201,113 @@ func hostile(json string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(json))
 }
 
+// jsString is String(JSON.parse(raw)) for the simple values of these
+// tests: a string, a number, null, or a list of one of those.
+func jsString(t *testing.T, raw string) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		return raw // not JSON: the script never gets as far as the signature
+	}
+	if l, ok := v.([]any); ok && len(l) == 1 {
+		return jsString(t, strings.TrimSuffix(strings.TrimPrefix(raw, "["), "]"))
+	}
+	if str, ok := v.(string); ok {
+		return str
+	}
+	return raw
+}
+
+// signedHostile builds a pairing of eight fields from raw JSON values and
+// signs it with key over the text that the script verifies (SPEC 3.11):
+// an attacker signs his own pairings, so every other check must hold on
+// its own.
+func signedHostile(t *testing.T, key *handoff.InstallationKey, v, port, state, pub, tokenID, org string) string {
+	t.Helper()
+	text := strings.Join([]string{"gdlogin pairing v1", jsString(t, v), jsString(t, port), jsString(t, state), jsString(t, pub), jsString(t, tokenID), jsString(t, org), key.IDText()}, "|")
+	sig, err := key.SignText(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hostile(fmt.Sprintf(`{"v":%s,"port":%s,"state":%s,"pub":%s,"tokenId":%s,"org":%s,"id":%q,"sig":%q}`,
+		v, port, state, pub, tokenID, org, key.IDText(), base64.RawURLEncoding.EncodeToString(sig)))
+}
+
 // TestHostilePairingsSendNothing: a pairing that fails any check stops the
 // script before any request, with a message, whichever way it arrives.
+// Each pairing is signed, so that the check under test is the one that
+// refuses it.
 func TestHostilePairingsSendNothing(t *testing.T) {
 	r := newRig(t, handofftest.OrgOptions{})
-	good := r.session(r.gd.Port, "gdlogin-test").Pairing()
+	goodSession := r.session(r.gd.Port, "gdlogin-test")
+	good := goodSession.Pairing()
 	b64 := base64.RawURLEncoding.EncodeToString
 	state := b64(good.State[:])
 	pub := b64(good.Pub)
 	org := r.org.URL
 	field := func(port, st, pb, id, o string) string {
-		return hostile(fmt.Sprintf(`{"v":1,"port":%s,"state":%q,"pub":%q,"tokenId":%s,"org":%q}`, port, st, pb, id, o))
+		return signedHostile(t, testInstallationKey, "1", port, strconv.Quote(st), strconv.Quote(pb), id, strconv.Quote(o))
 	}
+	withV := func(v string) string {
+		return signedHostile(t, testInstallationKey, v, fmt.Sprint(r.gd.Port), strconv.Quote(state), strconv.Quote(pub), `"id"`, strconv.Quote(org))
+	}
+	// goodJSON is the real pairing; tampered changes one value of it and
+	// keeps its id and signature.
+	goodJSON, _ := good.MarshalJSON()
+	tampered := func(from, to string) string {
+		if !strings.Contains(string(goodJSON), from) {
+			t.Fatalf("%s is not in %s", from, goodJSON)
+		}
+		return hostile(strings.Replace(string(goodJSON), from, to, 1))
+	}
+	other, _ := handoff.NewInstallationKey(nil)
+	otherState := b64(append(good.State[:31], good.State[31]^1))
 	port := fmt.Sprint(r.gd.Port)
 	pub05 := b64(append([]byte{5}, good.Pub[1:]...))
+	const bad = "bad pairing code; nothing sent"
 	cases := []struct{ name, code, want string }{
-		{"port with a host", field(`"1@evil.example"`, state, pub, `"id"`, org), "not a valid pairing code"},
-		{"port with a host after a real port", field(`"`+port+`@evil.example"`, state, pub, `"id"`, org), "not a valid pairing code"},
-		{"port as a string", field(`"`+port+`"`, state, pub, `"id"`, org), "not a valid pairing code"},
-		{"fractional port", field(`1.5`, state, pub, `"id"`, org), "not a valid pairing code"},
-		{"port too large", field(`70000`, state, pub, `"id"`, org), "not a valid pairing code"},
-		{"negative port", field(`-1`, state, pub, `"id"`, org), "not a valid pairing code"},
-		{"null port", field(`null`, state, pub, `"id"`, org), "not a valid pairing code"},
-		{"port as an array", field(`[`+port+`]`, state, pub, `"id"`, org), "not a valid pairing code"},
-		{"wrong origin", field(port, state, pub, `"id"`, "https://evil.example"), "this pairing is for https://evil.example, not " + org},
-		{"origin with a path", field(port, state, pub, `"id"`, org+"/"), "this pairing is for " + org + "/, not " + org},
-		{"31-byte state", field(port, b64(good.State[:31]), pub, `"id"`, org), "not a valid pairing code"},
-		{"33-byte state", field(port, b64(append(good.State[:], 7)), pub, `"id"`, org), "not a valid pairing code"},
-		{"state of a length base64 cannot have", field(port, state[:41], pub, `"id"`, org), "not a valid pairing code"},
-		{"state not base64url", field(port, state[:42]+"+", pub, `"id"`, org), "not a valid pairing code"},
-		{"64-byte pub", field(port, state, b64(good.Pub[:64]), `"id"`, org), "not a valid pairing code"},
-		{"64-byte pub without the 04", field(port, state, b64(good.Pub[1:]), `"id"`, org), "not a valid pairing code"},
-		{"pub not starting with 04", field(port, state, pub05, `"id"`, org), "not a valid pairing code"},
-		{"token id starting with a dot", field(port, state, pub, `".hidden"`, org), "not a valid pairing code"},
-		{"token id with a slash", field(port, state, pub, `"a/../b"`, org), "not a valid pairing code"},
-		{"token id too long", field(port, state, pub, `"`+strings.Repeat("a", 256)+`"`, org), "not a valid pairing code"},
-		{"token id a number", field(port, state, pub, `12345`, org), "not a valid pairing code"},
-		{"version 2", hostile(fmt.Sprintf(`{"v":2,"port":%s,"state":%q,"pub":%q,"tokenId":"id","org":%q}`, port, state, pub, org)), "not a valid pairing code"},
-		{"version as a string", hostile(fmt.Sprintf(`{"v":"1","port":%s,"state":%q,"pub":%q,"tokenId":"id","org":%q}`, port, state, pub, org)), "not a valid pairing code"},
-		{"extra field", hostile(fmt.Sprintf(`{"v":1,"port":%s,"state":%q,"pub":%q,"tokenId":"id","org":%q,"then":"x"}`, port, state, pub, org)), "not a valid pairing code"},
-		{"missing org", hostile(fmt.Sprintf(`{"v":1,"port":%s,"state":%q,"pub":%q,"tokenId":"id","x":1}`, port, state, pub)), "not a valid pairing code"},
-		{"JSON with garbage after it", hostile(fmt.Sprintf(`{"v":1,"port":%s,"state":%q,"pub":%q,"tokenId":"id","org":%q}garbage`, port, state, pub, org)), "not a valid pairing code"},
-		{"an array", hostile(`[1,2,3,4,5,6]`), "not a valid pairing code"},
-		{"null", hostile(`null`), "not a valid pairing code"},
-		{"not base64url", "eyJ2IjoxfQ==", "not a valid pairing code"},
-		{"garbage", "%3Cscript%3E", "not a valid pairing code"},
+		{"port with a host", field(`"1@evil.example"`, state, pub, `"id"`, org), bad},
+		{"port with a host after a real port", field(`"`+port+`@evil.example"`, state, pub, `"id"`, org), bad},
+		{"port as a string", field(`"`+port+`"`, state, pub, `"id"`, org), bad},
+		{"fractional port", field(`1.5`, state, pub, `"id"`, org), bad},
+		{"port too large", field(`70000`, state, pub, `"id"`, org), bad},
+		{"port that wraps to a real one", field(fmt.Sprint(65536+r.gd.Port), state, pub, `"id"`, org), bad},
+		{"negative port", field(`-1`, state, pub, `"id"`, org), bad},
+		{"null port", field(`null`, state, pub, `"id"`, org), bad},
+		{"port as an array", field(`[`+port+`]`, state, pub, `"id"`, org), bad},
+		{"wrong origin", field(port, state, pub, `"id"`, "https://evil.example"), "pairing for https://evil.example, not " + org + "; nothing sent"},
+		{"origin with a path", field(port, state, pub, `"id"`, org+"/"), "pairing for " + org + "/, not " + org + "; nothing sent"},
+		{"31-byte state", field(port, b64(good.State[:31]), pub, `"id"`, org), bad},
+		{"33-byte state", field(port, b64(append(good.State[:], 7)), pub, `"id"`, org), bad},
+		{"state of a length base64 cannot have", field(port, state[:41], pub, `"id"`, org), bad},
+		{"state not base64url", field(port, state[:42]+"+", pub, `"id"`, org), bad},
+		{"64-byte pub", field(port, state, b64(good.Pub[:64]), `"id"`, org), bad},
+		{"64-byte pub without the 04", field(port, state, b64(good.Pub[1:]), `"id"`, org), bad},
+		{"pub not starting with 04", field(port, state, pub05, `"id"`, org), bad},
+		{"token id starting with a dot", field(port, state, pub, `".hidden"`, org), bad},
+		{"token id with a slash", field(port, state, pub, `"a/../b"`, org), bad},
+		{"token id too long", field(port, state, pub, `"`+strings.Repeat("a", 256)+`"`, org), bad},
+		{"token id a number", field(port, state, pub, `12345`, org), bad},
+		{"token id a list", field(port, state, pub, `["id"]`, org), bad},
+		{"version 2", withV(`2`), bad},
+		{"version as a string", withV(`"1"`), bad},
+		{"extra field", hostile(strings.TrimSuffix(string(goodJSON), "}") + `,"then":"x"}`), bad},
+		{"missing org", hostile(fmt.Sprintf(`{"v":1,"port":%s,"state":%q,"pub":%q,"tokenId":"id","x":1,"id":%q,"sig":"x"}`, port, state, pub, testInstallationKey.IDText())), bad},
+		{"JSON with garbage after it", hostile(string(goodJSON) + "garbage"), bad},
+		{"an array", hostile(`[1,2,3,4,5,6,7,8]`), bad},
+		{"null", hostile(`null`), bad},
+		{"not base64url", "eyJ2IjoxfQ==", bad},
+		{"garbage", "%3Cscript%3E", bad},
+		// SPEC 3.11: the signature.
+		{"a pairing without id and sig", hostile(fmt.Sprintf(`{"v":1,"port":%s,"state":%q,"pub":%q,"tokenId":"gdlogin-test","org":%q}`, port, state, pub, org)), bad},
+		{"sig missing", tampered(`,"sig":"`+b64(good.Sig)+`"`, `,"sig2":"`+b64(good.Sig)+`"`), bad},
+		{"sig empty", tampered(b64(good.Sig), ""), bad},
+		{"sig of another key", tampered(`"id":"`+testInstallationKey.IDText(), `"id":"`+other.IDText()), bad},
+		{"tampered port", tampered(`"port":`+port, `"port":`+fmt.Sprint(r.gd.Port+1)), bad},
+		{"tampered state", tampered(state, otherState), bad},
+		{"tampered pub", tampered(pub, other.IDText()), bad},
+		{"tampered token id", tampered(`"gdlogin-test"`, `"gdlogin-tesu"`), bad},
+		{"tampered org", tampered(strconv.Quote(org), strconv.Quote(strings.Replace(org, "127.0.0.1", "localhost", 1))), bad},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -242,7 +315,7 @@ func TestHostilePairingsSendNothing(t *testing.T) {
 			r.b.Open(r.org.URL + "/#gdlogin=" + c.code)
 			mark := r.b.Mark()
 			r.b.ClickBookmarklet(static.Bookmarklet())
-			if got := r.b.Status(c.want); !strings.Contains(got, "Nothing was sent") {
+			if got := r.b.Status(c.want); !strings.Contains(got, "nothing sent") {
 				t.Errorf("status %q does not say that nothing was sent", got)
 			}
 			r.assertNothingSent(mark, r.org.URL+"/")
@@ -255,11 +328,11 @@ func TestHostilePairingsSendNothing(t *testing.T) {
 func TestHostilePairingOnIncludedPage(t *testing.T) {
 	r := newRig(t, handofftest.OrgOptions{})
 	p := r.session(r.gd.Port, "x").Pairing()
-	code := hostile(fmt.Sprintf(`{"v":1,"port":"1@evil.example","state":%q,"pub":%q,"tokenId":"x","org":%q}`,
-		base64.RawURLEncoding.EncodeToString(p.State[:]), base64.RawURLEncoding.EncodeToString(p.Pub), r.org.URL))
+	code := signedHostile(t, testInstallationKey, "1", `"1@evil.example"`, strconv.Quote(base64.RawURLEncoding.EncodeToString(p.State[:])),
+		strconv.Quote(base64.RawURLEncoding.EncodeToString(p.Pub)), `"x"`, strconv.Quote(r.org.URL))
 	r.b.Open(r.org.URL + "/included#gdlogin=" + code)
 	mark := r.b.Mark()
-	r.b.Status("not a valid pairing code")
+	r.b.Status("bad pairing code; nothing sent")
 	if n, _ := chromedp.Run(r.b.Ctx, chromedp.Evaluate[int](`document.querySelectorAll('button').length`)); n != 1 {
 		t.Errorf("%d buttons on the page, want only Close", n)
 	}
@@ -300,7 +373,7 @@ func TestConflictTwiceGivesUp(t *testing.T) {
 	r.b.Open(r.org.URL + "/#gdlogin=" + s.PairingCode())
 	r.b.ClickBookmarklet(static.Bookmarklet())
 	got := r.b.Status("answered HTTP 409")
-	if !strings.Contains(got, "trace id trace-0001") {
+	if !strings.Contains(got, "trace trace-0001") {
 		t.Errorf("status %q lacks the trace id", got)
 	}
 	if n := len(r.org.APIRequests()); n != 3 {
@@ -350,7 +423,7 @@ func reportCase(t *testing.T, o handofftest.OrgOptions, want ...string) *rig {
 
 func TestMissingPermission(t *testing.T) {
 	r := reportCase(t, handofftest.OrgOptions{Permissions: []string{}},
-		"SELF_CREATE_TOKEN", "John Doe (john.doe) may not create API tokens", "admin")
+		"John Doe (john.doe) lacks SELF_CREATE_TOKEN")
 	if api := r.org.APIRequests(); len(api) != 1 {
 		t.Errorf("API requests %v, want only the profile", api)
 	}
@@ -377,18 +450,18 @@ func TestManagePermissionIsEnough(t *testing.T) {
 }
 
 func TestSignedOut(t *testing.T) {
-	r := errorCase(t, handofftest.OrgOptions{SignedOut: true}, "sign in to the organization first, then run gdlogin again")
+	r := errorCase(t, handofftest.OrgOptions{SignedOut: true}, "gdlogin: sign in first")
 	if api := r.org.APIRequests(); len(api) != 1 {
 		t.Errorf("API requests %v, want only the profile", api)
 	}
 }
 
 func TestCreationForbidden(t *testing.T) {
-	reportCase(t, handofftest.OrgOptions{CreateStatus: 403}, "SELF_CREATE_TOKEN", "may not create API tokens")
+	reportCase(t, handofftest.OrgOptions{CreateStatus: 403}, "John Doe (john.doe) lacks SELF_CREATE_TOKEN")
 }
 
 func TestServerErrorShowsStatusAndTrace(t *testing.T) {
-	errorCase(t, handofftest.OrgOptions{CreateStatus: 500, TraceID: "4f1c0ffee"}, "answered HTTP 500", "trace id 4f1c0ffee")
+	errorCase(t, handofftest.OrgOptions{CreateStatus: 500, TraceID: "4f1c0ffee"}, "answered HTTP 500", "trace 4f1c0ffee")
 }
 
 func TestNetworkFailure(t *testing.T) {
@@ -403,8 +476,8 @@ func TestNetworkFailure(t *testing.T) {
 func TestHostileSnippet(t *testing.T) {
 	r := newRig(t, handofftest.OrgOptions{})
 	p := r.session(r.gd.Port, "x").Pairing()
-	code := hostile(fmt.Sprintf(`{"v":1,"port":"1@evil.example","state":%q,"pub":%q,"tokenId":"x","org":%q}`,
-		base64.RawURLEncoding.EncodeToString(p.State[:]), base64.RawURLEncoding.EncodeToString(p.Pub), r.org.URL))
+	code := signedHostile(t, testInstallationKey, "1", `"1@evil.example"`, strconv.Quote(base64.RawURLEncoding.EncodeToString(p.State[:])),
+		strconv.Quote(base64.RawURLEncoding.EncodeToString(p.Pub)), `"x"`, strconv.Quote(r.org.URL))
 	snippet, err := static.Snippet(code)
 	if err != nil {
 		t.Fatal(err)
@@ -412,7 +485,7 @@ func TestHostileSnippet(t *testing.T) {
 	r.b.Open(r.org.URL + "/")
 	mark := r.b.Mark()
 	r.b.Eval(snippet)
-	r.b.Status("not a valid pairing code")
+	r.b.Status("bad pairing code; nothing sent")
 	r.assertNothingSent(mark, r.org.URL+"/")
 }
 
@@ -479,7 +552,7 @@ func TestPromptDismissedSendsNothing(t *testing.T) {
 	asked := answerPrompt(t, r.b.Ctx, "")
 	r.b.ClickBookmarklet(static.Bookmarklet())
 	<-asked
-	r.b.Status("Nothing was sent")
+	r.b.Status("nothing sent")
 	r.assertNothingSent(mark, r.org.URL+"/")
 }
 
@@ -489,7 +562,7 @@ func TestPasteMode(t *testing.T) {
 	r.b.Open(r.org.URL + "/#gdlogin=" + s.PairingCode())
 	mark := r.b.Mark()
 	r.b.ClickBookmarklet(static.Bookmarklet())
-	r.b.Status("Paste this into gdlogin only if the terminal shows the same confirmation code")
+	r.b.Status("paste into gdlogin only if your terminal shows this code:")
 
 	code, err := chromedp.Run(r.b.Ctx, chromedp.Text(chromedp.CSS(`[data-testid=gdlogin-code]`)))
 	if err != nil {
@@ -535,7 +608,7 @@ func TestPanelUnderStrictCSP(t *testing.T) {
 	r.b.Open(r.org.URL + "/#gdlogin=" + s.PairingCode())
 	r.b.Eval(`window.violations = []; document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective + ' ' + e.blockedURI))`)
 	r.b.ClickBookmarklet(static.Bookmarklet())
-	r.b.Status("confirmation code")
+	r.b.Status("only if your terminal shows this code")
 
 	type panelFacts struct {
 		Position   string   `json:"position"`

@@ -28,9 +28,16 @@ type emulatorRig struct {
 
 func newEmulatorRig(t *testing.T) *emulatorRig {
 	t.Helper()
-	org, err := orgsim.Start(orgsim.Options{
+	return newEmulatorRigWith(t, orgsim.Options{
 		Scripts: []orgsim.Script{{Path: "/assets/gdlogin-handoff.js", Body: static.HandoffScript()}},
 	})
+}
+
+// newEmulatorRigWith starts the emulator with opts; without Scripts its
+// pages do not include the handoff script, as a real organization's.
+func newEmulatorRigWith(t *testing.T, opts orgsim.Options) *emulatorRig {
+	t.Helper()
+	org, err := orgsim.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,8 +88,8 @@ func TestEmulatorDemoFlow(t *testing.T) {
 	r := newEmulatorRig(t)
 	s := r.session(r.gd.Port, "gdlogin-demo")
 	r.signIn("john.doe", "demo", "/#gdlogin="+s.PairingCode())
-	if err := chromedp.Do(r.b.Ctx, chromedp.WaitVisible(chromedp.Search(sendButton))); err != nil {
-		t.Fatal(err)
+	if code := r.b.WaitConfirmation(); code != s.ConfirmationCode() {
+		t.Errorf("the page shows code %q, gdlogin %q", code, s.ConfirmationCode())
 	}
 	time.Sleep(300 * time.Millisecond)
 	if ids := r.org.TokenIDs("john.doe"); len(ids) != 0 {
@@ -91,9 +98,7 @@ func TestEmulatorDemoFlow(t *testing.T) {
 	if loc := r.b.Location(); strings.Contains(loc, "gdlogin=") {
 		t.Errorf("the pairing is still in the address bar: %s", loc)
 	}
-	if err := chromedp.Do(r.b.Ctx, chromedp.Click(chromedp.Search(sendButton))); err != nil {
-		t.Fatal(err)
-	}
+	r.b.Confirm()
 	p := r.open(s)
 	if p.UserID != "john.doe" || p.TokenID != "gdlogin-demo" || p.Origin != r.org.URL() || !r.org.HasToken("john.doe", "gdlogin-demo") {
 		t.Fatalf("payload %v; emulator tokens %v", p, r.org.TokenIDs("john.doe"))
@@ -114,6 +119,11 @@ func TestEmulatorBookmarkletAfterSSOLostTheFragment(t *testing.T) {
 	asked := answerPrompt(t, r.b.Ctx, s.PairingCode())
 	r.b.ClickBookmarklet(static.Bookmarklet())
 	<-asked
+	// A pairing typed in is asked about like one from the URL (SPEC 3.11).
+	if code := r.b.WaitConfirmation(); code != s.ConfirmationCode() {
+		t.Errorf("the page shows code %q, gdlogin %q", code, s.ConfirmationCode())
+	}
+	r.b.Confirm()
 	p := r.open(s)
 	if !regexp.MustCompile(`^gdlogin-laptop-[0-9a-f]{4}$`).MatchString(p.TokenID) || !r.org.HasToken("john.doe", p.TokenID) {
 		t.Fatalf("payload %v; emulator tokens %v", p, r.org.TokenIDs("john.doe"))
@@ -129,7 +139,7 @@ func TestEmulatorUserWithoutPermission(t *testing.T) {
 	r.b.Eval(snippet)
 	// The script reports the refusal to gdlogin, encrypted, without a token.
 	p := r.open(s)
-	if p.Token != "" || p.UserID != "jane.roe" || !strings.Contains(p.Error, "SELF_CREATE_TOKEN") || !strings.Contains(p.Error, "jane.roe") || !strings.Contains(p.Error, "admin") {
+	if p.Token != "" || p.UserID != "jane.roe" || p.Error != "Jane Roe (jane.roe) lacks SELF_CREATE_TOKEN" {
 		t.Errorf("report %v", p)
 	}
 	if ids := r.org.TokenIDs("jane.roe"); len(ids) != 0 {
@@ -149,5 +159,33 @@ func TestEmulatorSignedOut(t *testing.T) {
 	}
 	snippet, _ := static.Snippet(s.PairingCode())
 	r.b.Eval(snippet)
-	r.b.Status("sign in to the organization first")
+	r.b.Status("gdlogin: sign in first")
+}
+
+// TestEmulatorForeignPairingGetsNothing: on the real emulator, signed in,
+// in a browser that trusts the user's own gdlogin, somebody else's pairing
+// and a click on the bookmark create no token: the panel asks, the
+// emulator sees no API call, and the attacker's port hears nothing for 5 s.
+func TestEmulatorForeignPairingGetsNothing(t *testing.T) {
+	browsertest.Require(t)
+	r := newEmulatorRigWith(t, orgsim.Options{})
+	r.signIn("john.doe", "demo", "/")
+	r.b.Trust(r.org.URL(), testInstallationKey.IDText())
+	evil := newAttacker(t)
+	s := evil.pairing(t, r.org.URL())
+	r.b.Open(r.org.URL() + "/#gdlogin=" + s.PairingCode())
+	r.org.ResetRequests()
+	r.b.ClickBookmarklet(static.Bookmarklet())
+	if code := r.b.WaitConfirmation(); code != s.ConfirmationCode() {
+		t.Errorf("the page shows code %q, the pairing's is %q", code, s.ConfirmationCode())
+	}
+	evil.assertNoConnection(t)
+	for _, q := range r.org.Requests() {
+		if strings.HasPrefix(q.Path, "/api/") {
+			t.Errorf("the script called the emulator: %s %s", q.Method, q.Path)
+		}
+	}
+	if ids := r.org.TokenIDs("john.doe"); len(ids) != 0 {
+		t.Errorf("john.doe has tokens %v", ids)
+	}
 }

@@ -1,4 +1,4 @@
-// gdlogin handoff script (SPEC section 3.3).
+// gdlogin handoff script (SPEC sections 3.3 and 3.11).
 //
 // It runs in the organization's own origin, where the user's session cookie
 // works: from the bookmarklet, pasted into the DevTools console, or included
@@ -10,218 +10,240 @@
 // The file is one function expression, wrapped by static.go:
 //   - the bookmarklet calls it with no arguments;
 //   - the console snippet passes the pairing code as a string literal;
-//   - the page script (page.js) passes askFirst, an async function that
-//     resolves only when the user clicks its button.
+//   - the page script (page.js) passes ask = 1: the user must click the
+//     panel's button even for a gdlogin this browser already trusts.
 // What ships is handoff.min.js, made from this file by
 // `go test ./static -run TestMinified -update`; a test keeps both in step.
+//
+// Trust (SPEC 3.11): every pairing is signed by a gdlogin installation key,
+// whose public key is the pairing's id. A pairing from the URL fragment or
+// from prompt() gets a token only if this organization's localStorage
+// already lists its id under "gdlogin.trusted" (the user confirmed it once),
+// or if the user now confirms the confirmation code that the terminal
+// shows. Anyone can make a pairing; only the user's own gdlogin can sign
+// one with a trusted id. The console snippet carries its pairing inline,
+// copied by the user from gdlogin's own page, and goes straight on.
 //
 // Rules for this code: validate the pairing before anything else and build
 // the navigation URL only from validated values; build the DOM with
 // createElement and textContent; style only through the CSSOM (the
 // organization's CSP blocks style attributes and <style> elements); no eval.
-// The bookmarklet carries all of this code and has a size budget
-// (static_test.go), so messages are short.
-async (embeddedPairing, askFirst) => {
+// The bookmarklet carries all of this code and has a size budget of 4 KB
+// (static_test.go), and every space, brace, quote or ">" in it costs three
+// bytes of percent-encoding: messages are short and code is shared.
+async (embeddedPairing, ask) => {
   const doc = document;
-  const subtle = crypto.subtle;
+  const loc = location;
+  const webCrypto = crypto;
+  const subtle = webCrypto.subtle;
   const utf8 = new TextEncoder();
-  const origin = location.origin;
+  const json = JSON.stringify;
+  const parse = JSON.parse;
+  const bytes = Uint8Array;
+  const origin = loc.origin;
+  const sha = "SHA-256";
+  const gdlogin = "gdlogin";
+  const trustKey = gdlogin + ".trusted";
+  const nothing = "; nothing sent";
+  const only = " only if your terminal shows this code:";
+  const selfCreate = "SELF_CREATE_TOKEN";
+  // One algorithm object serves every P-256 call: WebCrypto reads only the
+  // members that an operation defines.
+  const curve = (name) => ({ name, namedCurve: "P-256", hash: sha });
+  const importRaw = (key, algorithm, uses) => subtle.importKey("raw", key, algorithm, false, uses);
 
-  // The panel: fixed in a corner, in the user's own light or dark colours
-  // (Canvas and CanvasText follow color-scheme), with a status line that
-  // assistive technology announces, and a focusable close button.
+  // The panel: fixed in a corner, in the page's own light or dark colours
+  // (Canvas and CanvasText), with a status line that assistive technology
+  // announces, and a focusable Close button, which is also the way to say
+  // no to the question below.
   const panel = doc.createElement("div");
-  panel.style.cssText =
-    "position:fixed;z-index:2147483647;top:9px;right:9px;max-width:28em;padding:1em;font:16px sans-serif;" +
-    "color-scheme:light dark;background:Canvas;color:CanvasText;border:2px solid";
-  const add = (tag, text) => {
+  const add = (tag, text, testid) => {
     const element = doc.createElement(tag);
-    element.textContent = text;
+    element.innerText = text;
+    if (testid) element.dataset.testid = gdlogin + "-" + testid;
     panel.append(element);
     return element;
   };
-  const close = add("button", "Close");
-  close.style.float = "right";
-  close.onclick = () => panel.remove();
-  const status = add("p");
-  status.role = "status";
-  const say = (text) => (status.textContent = "gdlogin: " + text);
-  doc.body.append(panel);
+
+  const say = (text) => (status.innerText = gdlogin + ": " + text);
 
   // base64url without padding (RFC 4648 section 5). Anything but a string of
-  // that alphabet decodes to no bytes, which every length check refuses; a
-  // length that base64 cannot have throws, and the caller catches it.
-  const decode = (text) =>
-    typeof text == "string" && /^[\w-]*$/.test(text)
-      ? Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0))
-      : [];
-  const encode = (bytes) =>
-    btoa(String.fromCharCode(...new Uint8Array(bytes)))
-      .replace(/\+/g, "-")
-      .replace(/\//g, "_")
-      .replace(/=/g, "");
+  // that alphabet decodes to "", which every length check and WebCrypto
+  // refuse; a length that base64 cannot have throws, and the caller catches
+  // it.
+  const binary = (text) => atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  // (Only a string has a match method; JSON gives no other object one.)
+  const decode = (text) => (text.match?.(/^[\w-]*$/) ? bytes.from(binary(text), (c) => c.charCodeAt(0)) : "");
+  const encode = (data) => btoa(String.fromCharCode(...new bytes(data))).replace(/[+/=]/g, (c) => (c == "+" ? "-" : c == "/" ? "_" : ""));
+
+  panel.style.cssText = "position:fixed;z-index:2147483647;top:0;right:0;padding:1em;background:Canvas;color:CanvasText;border:solid";
+  add("button", "Close").onclick = () => panel.remove();
+  const status = add("p");
+  status.role = "status";
+  doc.body.append(panel);
 
   try {
     // 1. The pairing: from #gdlogin= (taken off the address bar at once), from
     // the console snippet, or typed in when single sign-on lost the fragment.
-    let code = embeddedPairing;
-    const hash = location.hash;
-    if (hash.startsWith("#gdlogin=")) {
-      history.replaceState(history.state, "", location.pathname + location.search);
+    let code = embeddedPairing,
+      hash = loc.hash,
+      pairing,
+      state,
+      pub,
+      valid,
+      trusted = [],
+      confirmation = "",
+      api = "/api/v1",
+      response,
+      profile;
+    if (hash.startsWith("#" + gdlogin + "=")) {
+      history.replaceState(history.state, "", loc.pathname + loc.search);
       code ||= hash.slice(9);
     }
-    code ||= prompt("gdlogin: paste the pairing code");
+    code ||= prompt(gdlogin + " pairing code:");
 
-    // 2. Validate everything before using anything. Number.isInteger refuses
-    // a "port" such as "1@evil.example", "80" or 1.5; the navigation URL
-    // below is built from these checked values only.
-    let pairing,
-      state = [],
-      pub = [];
+    // 2. Validate everything before using anything. (port & 65535) === port
+    // holds for the integers 0..65535 only: it refuses a "port" such as
+    // "1@evil.example", "80", 1.5 or -1. The navigation URL below is built
+    // from these checked values only. The pairing must be signed by its id
+    // (ECDSA P-256, SHA-256, r||s) over the text of SPEC 3.11: a missing or
+    // bad signature makes it as malformed as a bad port. The pairing JSON is
+    // ASCII, so atob's bytes are its characters.
     try {
-      pairing = JSON.parse(new TextDecoder().decode(decode(code.trim())));
+      pairing = parse(binary(code.trim()));
       state = decode(pairing.state);
       pub = decode(pairing.pub);
-    } catch {}
-    if (
-      !(
-        pairing &&
-        Object.keys(pairing).length == 6 &&
+      const ecdsa = curve("ECDSA");
+      valid =
+        Object.keys(pairing).length == 8 &&
         pairing.v === 1 &&
-        Number.isInteger(pairing.port) &&
-        pairing.port >= 0 &&
-        pairing.port < 65536 &&
+        (pairing.port & 65535) === pairing.port &&
         state.length == 32 &&
         pub.length == 65 &&
         pub[0] == 4 &&
-        typeof pairing.tokenId == "string" &&
-        /^(?!\.)[\w.-]{1,255}$/.test(pairing.tokenId) &&
-        typeof pairing.org == "string"
-      )
-    )
-      throw "that is not a valid pairing code. Nothing was sent";
-    if (pairing.org != origin) throw `this pairing is for ${pairing.org}, not ${origin}. Nothing was sent`;
+        pairing.tokenId.match?.(/^(?!\.)[\w.-]{1,255}$/) &&
+        (await subtle.verify(
+          ecdsa,
+          await importRaw(decode(pairing.id), ecdsa, ["verify"]),
+          decode(pairing.sig),
+          utf8.encode([gdlogin + " pairing v1", pairing.v, pairing.port, pairing.state, pairing.pub, pairing.tokenId, pairing.org, pairing.id].join("|")),
+        ));
+      // 3. Trust, read here, before any API call. The list in localStorage
+      // may hold anything: whatever is not a JSON list counts as a list of
+      // that one value, which is no id.
+      trusted = [].concat(parse(localStorage[trustKey]));
+    } catch {}
+    if (!valid) throw "bad pairing code" + nothing;
+    if (pairing.org !== origin) throw "pairing for " + pairing.org + ", not " + origin + nothing;
+
+    // The confirmation code of SPEC 3.7: the first 6 base32 characters of
+    // SHA-256(pub || state). The terminal prints it too.
+    const digest = new DataView(await subtle.digest(sha, new bytes([...pub, ...state]))).getUint32(0);
+    for (let shift = 27; shift > 0; shift -= 5) confirmation += "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[(digest >>> shift) & 31];
+    add("code", confirmation, "code").style.fontSize = "2em";
 
     // Encryption for gdlogin: ECDH P-256 with its key, then HKDF-SHA256
     // (salt = the raw state, info = "gdlogin handoff v1") to an AES-256-GCM
     // key; WebCrypto appends the 16-byte tag to the ciphertext. The result is
     // the envelope, as base64url text.
-    // The key agreement starts now and runs while the API calls below are on
-    // the wire; only the encryption waits for the token.
-    const curve = { name: "ECDH", namedCurve: "P-256" };
-    const keys = (async () => {
-      const own = await subtle.generateKey(curve, false, ["deriveBits"]);
-      const secret = await subtle.deriveBits(
-        { name: "ECDH", public: await subtle.importKey("raw", pub, curve, false, []) },
-        own.privateKey,
-        256,
-      );
-      return [
+    // The key agreement starts now and runs while the user answers and the
+    // API calls below are on the wire; only the encryption waits for the token.
+    const ecdh = curve("ECDH"),
+      gcm = { name: "AES-GCM", length: 256 },
+      keys = subtle.generateKey(ecdh, false, ["deriveBits"]).then(async (own) => [
         await subtle.deriveKey(
-          { name: "HKDF", hash: "SHA-256", salt: state, info: utf8.encode("gdlogin handoff v1") },
-          await subtle.importKey("raw", secret, "HKDF", false, ["deriveKey"]),
-          { name: "AES-GCM", length: 256 },
+          { name: "HKDF", hash: sha, salt: state, info: utf8.encode(gdlogin + " handoff v1") },
+          await importRaw(await subtle.deriveBits(((ecdh.public = await importRaw(pub, ecdh, [])), ecdh), own.privateKey, 256), "HKDF", ["deriveKey"]),
+          gcm,
           false,
           ["encrypt"],
         ),
         encode(await subtle.exportKey("raw", own.publicKey)),
-      ];
-    })();
-    keys.catch(() => {}); // seal reports a failure; no unhandled rejection before it
-    const seal = async (payload) => {
-      const [key, epk] = await keys;
-      const iv = crypto.getRandomValues(new Uint8Array(12));
-      const ciphertext = await subtle.encrypt({ name: "AES-GCM", iv }, key, utf8.encode(JSON.stringify(payload)));
-      return encode(utf8.encode(JSON.stringify({ v: 1, state: encode(state), epk, iv: encode(iv), ct: encode(ciphertext) })));
-    };
-    // A top-level navigation to gdlogin's loopback listener, built from
-    // validated values only.
-    const handOver = (envelope) => location.assign("http://127.0.0.1:" + pairing.port + "/callback#" + envelope);
+      ]),
+      seal = async (payload) => {
+        const [key, epk] = await keys;
+        gcm.iv = webCrypto.getRandomValues(new bytes(12));
+        return encode(utf8.encode(json({ v: 1, state: encode(state), epk, iv: encode(gcm.iv), ct: encode(await subtle.encrypt(gcm, key, utf8.encode(json(payload)))) })));
+      },
+      // A top-level navigation to gdlogin's loopback listener, built from
+      // validated values only.
+      handOver = (envelope) => loc.assign("http://127.0.0.1:" + pairing.port + "/callback#" + envelope),
+      // Same-origin fetches send the session cookie; X-Requested-With makes
+      // a lost session a clean 401.
+      call = (path, body) =>
+        fetch(api + path, {
+          method: body && "POST",
+          headers: { "X-Requested-With": "XMLHttpRequest", "Content-Type": "application/vnd.gooddata.api+json" },
+          body,
+        }).catch(() => {
+          throw "cannot reach " + origin;
+        }),
+      failed = (trace = response.headers.get("X-GDC-TRACE-ID")) => origin + " answered HTTP " + response.status + (trace ? ", trace " + trace : "");
 
-    // 3. On an organization page that included this script: only on a click.
-    await askFirst?.(add, say);
-
-    // 4. Who am I, and may I create a token? A same-origin fetch sends the
-    // session cookie; X-Requested-With makes a lost session a clean 401.
-    // Servers older than GoodData.CN 2.0 answer 404 under /api/v1.
-    let api = "/api/v1";
-    const call = async (path, body) => {
+    // A known id goes straight on; an unknown one, or any pairing on a page
+    // that included the script, waits for the user's click.
+    const known = trusted.includes(pairing.id);
+    if (ask || (!embeddedPairing && !known)) {
+      say("send to port " + pairing.port + only);
+      const send = add("button", "Send a token to " + gdlogin, "confirm");
+      // Nothing leaves the page until the click; Close ends it here.
+      await new Promise((resolve) => (send.onclick = resolve));
+      send.remove();
       try {
-        return await fetch(api + path, {
-          method: body ? "POST" : "GET",
-          headers: { "X-Requested-With": "XMLHttpRequest", ...(body && { "Content-Type": "application/vnd.gooddata.api+json" }) },
-          body: body && JSON.stringify(body),
-        });
-      } catch (error) {
-        throw `cannot reach ${origin} (${error.message})`;
-      }
-    };
-    const failed = (response) => {
-      const trace = response.headers.get("X-GDC-TRACE-ID");
-      return `${origin} answered HTTP ${response.status}${trace ? ", trace id " + trace : ""}`;
-    };
-    say("checking who you are...");
-    let response = await call("/profile");
+        known || (localStorage[trustKey] = json([pairing.id, ...trusted]));
+      } catch {}
+    }
+
+    // 4. Who am I, and may I create a token? Servers older than GoodData.CN
+    // 2.0 answer 404 under /api/v1.
+    response = await call("/profile");
     if (response.status == 404) {
       api = "/api";
       response = await call("/profile");
     }
-    if (response.status == 401) throw "sign in to the organization first, then run gdlogin again";
-    if (!response.ok) throw failed(response);
-    const profile = await response.json();
-    const userId = profile.userId;
-    const who = profile.name ? `${profile.name} (${userId})` : userId;
-    const denied = `${who} may not create API tokens: an admin must grant the SELF_CREATE_TOKEN permission`;
-    // A missing permission does not go away by trying again: gdlogin hears
-    // of it too (encrypted like a token), so the terminal ends with the
-    // reason instead of waiting. Paste mode shows it here only.
-    const deny = async () => {
-      if (pairing.port) handOver(await seal({ error: denied, userId, origin }));
-      throw denied;
-    };
-    const permissions = profile.permissions || [];
-    if (!permissions.includes("MANAGE") && !permissions.includes("SELF_CREATE_TOKEN")) await deny();
+    if (response.status == 401) throw "sign in first";
+    if (!response.ok) throw failed();
+    profile = await response.json();
+    let userId = profile.userId,
+      tokenId = pairing.tokenId,
+      payload = { userId, origin },
+      denied = (profile.name ? profile.name + " (" + userId + ")" : userId) + " lacks " + selfCreate;
+    const create = () => call("/entities/users/" + encodeURIComponent(userId) + "/apiTokens", json({ data: { id: tokenId, type: "apiToken" } }));
 
     // 5. Create the token; an id that exists already gets one random suffix.
-    say(`creating an API token for ${who}...`);
-    let tokenId = pairing.tokenId;
-    const create = () => call(`/entities/users/${encodeURIComponent(userId)}/apiTokens`, { data: { id: tokenId, type: "apiToken" } });
-    response = await create();
-    if (response.status == 409) {
-      tokenId = tokenId.slice(0, 250) + "-" + crypto.randomUUID().slice(0, 4);
+    // Without the permission (none in the profile, or a 403) the payload is
+    // the reason instead: it does not go away by trying again, so gdlogin
+    // hears of it too (encrypted like a token) and the terminal ends with it
+    // instead of waiting. Paste mode shows it here only.
+    if (profile.permissions?.some((p) => p == "MANAGE" || p == selfCreate)) {
       response = await create();
+      if (response.status == 409) {
+        tokenId = tokenId.slice(0, 250) + "-" + webCrypto.randomUUID().slice(0, 4);
+        response = await create();
+      }
+      if (response.status != 403) {
+        if (!response.ok) throw failed();
+        payload.token = (await response.json()).data.attributes.bearerToken;
+        payload.tokenId = tokenId;
+      }
     }
-    if (response.status == 403) await deny();
-    if (!response.ok) throw failed(response);
-    const token = (await response.json()).data.attributes.bearerToken;
+    payload.token || (payload.error = denied);
+    const envelope = await seal(payload);
 
-    const envelope = await seal({ token, tokenId, userId, origin });
-
-    // 7. Hand it over: a top-level navigation to gdlogin's loopback listener,
-    // or, in paste mode, the envelope to copy and the confirmation code that
-    // gdlogin prints too: the first 6 base32 characters of SHA-256(pub‖state).
-    if (pairing.port) {
-      say("handing the token to gdlogin...");
-      handOver(envelope);
-    } else {
-      const digest = new DataView(await subtle.digest("SHA-256", new Uint8Array([...pub, ...state]))).getUint32(0);
-      let confirmation = "";
-      for (let shift = 27; shift > 0; shift -= 5) confirmation += "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[(digest >>> shift) & 31];
-      say(`token for ${who} ready. Paste this into gdlogin only if the terminal shows the same confirmation code:`);
-      const shown = add("code", confirmation);
-      shown.dataset.testid = "gdlogin-code";
-      shown.style.fontSize = "2em";
-      const text = add("textarea");
-      text.dataset.testid = "gdlogin-envelope";
+    // 6. Hand it over: a top-level navigation to gdlogin's loopback listener,
+    // or, in paste mode, the envelope to copy beside the confirmation code.
+    // Copy selects it too: visible, and Ctrl+C works where the clipboard
+    // API is denied.
+    if (pairing.port) handOver(envelope);
+    if (payload.error) throw denied;
+    if (!pairing.port) {
+      say("paste into " + gdlogin + only);
+      const text = add("textarea", envelope, "envelope");
       text.readOnly = true;
-      text.value = envelope;
-      text.rows = 4;
-      text.ariaLabel = "Encrypted token for gdlogin";
-      text.style.width = "100%";
-      const copy = add("button", "Copy");
-      copy.onclick = () => navigator.clipboard.writeText(envelope).then(() => (copy.textContent = "Copied"), () => text.select());
+      text.ariaLabel = "Envelope";
+      add("button", "Copy").onclick = () => navigator.clipboard.writeText(envelope, text.select());
     }
   } catch (error) {
-    say(typeof error == "string" ? error : `failed (${error}); run gdlogin again`);
+    say(error);
   }
 }

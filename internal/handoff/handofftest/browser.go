@@ -162,3 +162,62 @@ func Fragment(t testing.TB, u string) string {
 	}
 	return parsed.EscapedFragment()
 }
+
+// TrustKey is the organization origin's localStorage item that lists the
+// installation ids the user has confirmed (SPEC 3.11).
+const TrustKey = "gdlogin.trusted"
+
+// Trust makes the tab's browser trust installation id for origin, as the
+// user's confirmation of an earlier login does: it opens origin and adds id
+// to localStorage's TrustKey list.
+func (b *Browser) Trust(origin, id string) {
+	b.t.Helper()
+	b.Open(origin + "/")
+	js := `localStorage.setItem('` + TrustKey + `', JSON.stringify([...(JSON.parse(localStorage.getItem('` + TrustKey + `')) || []), '` + id + `']))`
+	if err := chromedp.Do(b.Ctx, chromedp.Evaluate[chromedp.Void](js)); err != nil {
+		b.t.Fatalf("trust %s: %v", id, err)
+	}
+}
+
+// Trusted returns the tab's origin's list of trusted installation ids, or
+// the raw item when it is not a JSON list of strings.
+func (b *Browser) Trusted() []string {
+	b.t.Helper()
+	ids, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[]string](`(() => { try { const v = JSON.parse(localStorage.getItem('`+TrustKey+`')); return v == null ? [] : Array.isArray(v) ? v.map(String) : [String(v)] } catch { return [] } })()`))
+	if err != nil {
+		b.t.Fatalf("read the trusted ids: %v", err)
+	}
+	return ids
+}
+
+// WaitConfirmation waits for the confirmation panel of an unknown
+// installation (SPEC 3.11) and returns the confirmation code it shows.
+func (b *Browser) WaitConfirmation() string {
+	b.t.Helper()
+	if err := chromedp.Do(b.Ctx, chromedp.WaitVisible(chromedp.CSS(`[data-testid=gdlogin-confirm]`))); err != nil {
+		b.t.Fatalf("waiting for the confirmation panel: %v; status %q", err, b.StatusNow())
+	}
+	code, err := chromedp.Run(b.Ctx, chromedp.Text(chromedp.CSS(`[data-testid=gdlogin-code]`)))
+	if err != nil {
+		b.t.Fatalf("read the confirmation code: %v", err)
+	}
+	return code
+}
+
+// Confirm clicks the confirmation panel's "Send a token to gdlogin".
+func (b *Browser) Confirm() {
+	b.t.Helper()
+	if err := chromedp.Do(b.Ctx, chromedp.Click(chromedp.CSS(`[data-testid=gdlogin-confirm]`))); err != nil {
+		b.t.Fatalf("confirm: %v", err)
+	}
+}
+
+// Asking reports whether a confirmation panel is on the page now.
+func (b *Browser) Asking() bool {
+	b.t.Helper()
+	n, err := chromedp.Run(b.Ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=gdlogin-confirm]').length`))
+	if err != nil {
+		b.t.Fatalf("look for the confirmation panel: %v", err)
+	}
+	return n > 0
+}
