@@ -140,6 +140,7 @@ func runInterop(t *testing.T, c interopCase) vector {
 	org := handofftest.NewOrg(t, c.org)
 	gd := handofftest.NewListener(t)
 	b := handofftest.NewBrowser(t, org.Host)
+	b.Trust(org.URL, testInstallationKey.IDText()) // a returning user
 	port := gd.Port
 	if c.paste {
 		port = 0
@@ -162,7 +163,7 @@ func runInterop(t *testing.T, c interopCase) vector {
 		b.Eval(snippet)
 	}
 	if c.paste {
-		b.Status("confirmation code")
+		b.Status("only if your terminal shows this code")
 		if v.Envelope, err = chromedp.Run(b.Ctx, chromedp.Value(chromedp.CSS(`[data-testid=gdlogin-envelope]`))); err != nil {
 			t.Fatal(err)
 		}
@@ -197,4 +198,54 @@ func runInterop(t *testing.T, c interopCase) vector {
 		t.Fatalf("the script shows confirmation code %q, Go %q", v.ConfirmationCode, s.ConfirmationCode())
 	}
 	return v
+}
+
+// TestPairingSignatureInWebCrypto: the signature Go makes (r || s, IEEE
+// P1363) verifies with Chromium's WebCrypto, ECDSA P-256 SHA-256, over the
+// text of SPEC 3.11 built from the pairing's own JSON values, as the
+// handoff script builds it; and a change of any signed value breaks it.
+func TestPairingSignatureInWebCrypto(t *testing.T) {
+	org := handofftest.NewOrg(t, handofftest.OrgOptions{})
+	b := handofftest.NewBrowser(t, org.Host)
+	b.Open(org.URL + "/")
+	s, err := handoff.NewSession(43117, "gdlogin-laptop", "https://analytics.example.com", testInstallationKey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := s.Pairing().MarshalJSON()
+	other, _ := handoff.NewInstallationKey(nil)
+	p := s.Pairing()
+	b64 := base64.RawURLEncoding.EncodeToString
+	edits := map[string]func(map[string]any){
+		"":        func(map[string]any) {},
+		"v":       func(m map[string]any) { m["v"] = 2 },
+		"port":    func(m map[string]any) { m["port"] = 43118 },
+		"state":   func(m map[string]any) { st := p.State; st[0] ^= 1; m["state"] = b64(st[:]) },
+		"pub":     func(m map[string]any) { m["pub"] = other.IDText() },
+		"tokenId": func(m map[string]any) { m["tokenId"] = "gdlogin-laptop2" },
+		"org":     func(m map[string]any) { m["org"] = "https://analytics.example.org" },
+		"id":      func(m map[string]any) { m["id"] = other.IDText() },
+		"sig":     func(m map[string]any) { sig := append([]byte(nil), p.Sig...); sig[63] ^= 1; m["sig"] = b64(sig) },
+	}
+	for field, edit := range edits {
+		var m map[string]any
+		if err := json.Unmarshal(js, &m); err != nil {
+			t.Fatal(err)
+		}
+		edit(m)
+		edited, _ := json.Marshal(m)
+		ok, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](`(async (p) => {
+			const bytes = (t) => Uint8Array.from(atob(t.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+			const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
+			const key = await crypto.subtle.importKey("raw", bytes(p.id), alg, false, ["verify"]);
+			const text = ["gdlogin pairing v1", p.v, p.port, p.state, p.pub, p.tokenId, p.org, p.id].join("|");
+			return crypto.subtle.verify(alg, key, bytes(p.sig), new TextEncoder().encode(text));
+		})(`+string(edited)+`)`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("%s: %v", field, err)
+		}
+		if want := field == ""; ok != want {
+			t.Errorf("changed %q: WebCrypto verify = %v, want %v", field, ok, want)
+		}
+	}
 }
