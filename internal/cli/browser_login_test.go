@@ -58,6 +58,13 @@ func startBrowserLogin(t *testing.T, orgOpts orgsim.Options, args ...string) *br
 func launchLogin(t *testing.T, org *orgsim.Server, publicHosts []string, vars map[string]string, args []string) *browserLogin {
 	t.Helper()
 	b := browsertest.New(t, browsertest.Options{PublicHosts: publicHosts, Timeout: 90 * time.Second})
+	return launchLoginIn(t, org, b, vars, args)
+}
+
+// launchLoginIn is launchLogin with a browser that is already running, for
+// tests of several logins in one browser profile.
+func launchLoginIn(t *testing.T, org *orgsim.Server, b *browsertest.Browser, vars map[string]string, args []string) *browserLogin {
+	t.Helper()
 	env, out, _ := testEnv("", isolated(t, vars))
 	errb := &syncBuffer{}
 	env.Stderr = errb
@@ -142,16 +149,44 @@ func (l *browserLogin) signIn(u, user, password string) {
 	)
 }
 
-// clickBookmarklet runs the bookmarklet's code in the organization's tab,
-// as a click on the bookmark does: the javascript: URL, percent-decoded,
-// evaluated in the page.
+// clickBookmarklet runs the bookmarklet in the organization's tab as a
+// click on the bookmark does: a browser-initiated navigation to the
+// javascript: URL, which runs under the page's own strict CSP.
 func (l *browserLogin) clickBookmarklet(bookmarklet string) {
 	l.t.Helper()
-	code, err := url.PathUnescape(strings.TrimPrefix(bookmarklet, "javascript:"))
-	if err != nil {
+	if _, err := chromedp.Call(l.orgTab, page.Navigate, page.NavigateParams{URL: bookmarklet}); err != nil {
 		l.t.Fatal(err)
 	}
-	l.run(l.orgTab, chromedp.Evaluate[chromedp.Void](code))
+}
+
+// terminalCode is the confirmation code gdlogin printed on stderr.
+func (l *browserLogin) terminalCode() string {
+	l.t.Helper()
+	m := regexp.MustCompile(`(?m)^Confirmation code: ([A-Z2-7]{6})$`).FindStringSubmatch(l.stderr.String())
+	if m == nil {
+		l.t.Fatalf("gdlogin printed no confirmation code:\n%s", l.stderr.String())
+	}
+	return m[1]
+}
+
+// confirm answers the organization page's question about a gdlogin it
+// does not know yet (SPEC 3.11), after checking that the page shows the
+// terminal's confirmation code, as the user does.
+func (l *browserLogin) confirm() {
+	l.t.Helper()
+	l.run(l.orgTab, chromedp.WaitVisible(chromedp.CSS(`[data-testid="gdlogin-confirm"]`)))
+	if got, want := evalString(l.t, l.orgTab, `document.querySelector('[data-testid="gdlogin-code"]').textContent`), l.terminalCode(); got != want {
+		l.t.Fatalf("the page shows code %q, the terminal %q", got, want)
+	}
+	l.run(l.orgTab, chromedp.Click(chromedp.CSS(`[data-testid="gdlogin-confirm"]`)))
+}
+
+// clickAndConfirm is the first login of an installation in a browser: the
+// bookmark, then the confirm.
+func (l *browserLogin) clickAndConfirm(bookmarklet string) {
+	l.t.Helper()
+	l.clickBookmarklet(bookmarklet)
+	l.confirm()
 }
 
 // statusOf reads [data-testid=status] of a tab: data-state and text.
@@ -221,7 +256,7 @@ func TestBrowserLoginBookmarklet(t *testing.T) {
 	if h := evalString(t, l.orgTab, `location.hash`); !strings.HasPrefix(h, "#gdlogin=") {
 		t.Fatalf("org tab hash %q", h)
 	}
-	l.clickBookmarklet(bm)
+	l.clickAndConfirm(bm)
 	text := waitState(t, l.orgTab, "success")
 	if !strings.Contains(text, "John Doe (john.doe)") {
 		t.Errorf("callback page says %q", text)
@@ -290,7 +325,7 @@ func TestBrowserLoginPromptWhenFragmentIsLost(t *testing.T) {
 			}
 		}
 	}()
-	l.clickBookmarklet(bm)
+	l.clickAndConfirm(bm)
 	waitState(t, l.orgTab, "success")
 	if code := l.wait(); code != 0 {
 		t.Fatalf("exit %d", code)
@@ -301,7 +336,7 @@ func TestBrowserLoginWithoutPermission(t *testing.T) {
 	l := startBrowserLogin(t, orgsim.Options{})
 	openOrg, bm := l.openStartPage()
 	l.signIn(openOrg, "jane.roe", "demo")
-	l.clickBookmarklet(bm)
+	l.clickAndConfirm(bm)
 	text := waitState(t, l.orgTab, "error")
 	if !strings.Contains(text, "SELF_CREATE_TOKEN") || !strings.Contains(text, "Jane Roe (jane.roe)") {
 		t.Errorf("page says %q", text)
@@ -312,7 +347,7 @@ func TestBrowserLoginWithoutPermission(t *testing.T) {
 	if l.stdout.Len() != 0 {
 		t.Fatalf("stdout %q", l.stdout.String())
 	}
-	for _, want := range []string{"error: Jane Roe (jane.roe) may not create API tokens", "SELF_CREATE_TOKEN", "--method token --user jane.roe"} {
+	for _, want := range []string{"error: Jane Roe (jane.roe) lacks SELF_CREATE_TOKEN", "an organization admin can grant SELF_CREATE_TOKEN", "--method token --user jane.roe"} {
 		if !strings.Contains(l.stderr.String(), want) {
 			t.Errorf("stderr lacks %q", want)
 		}
@@ -334,7 +369,7 @@ func TestBrowserLoginWrongOriginIsRefused(t *testing.T) {
 	l.clickBookmarklet(bm)
 	time.Sleep(500 * time.Millisecond)
 	text := evalString(t, l.orgTab, `document.body.innerText`)
-	if !strings.Contains(text, "this pairing is for "+l.org.URL()+", not "+other.URL()) {
+	if !strings.Contains(text, "pairing for "+l.org.URL()+", not "+other.URL()+"; nothing sent") {
 		t.Errorf("org page says %q", text)
 	}
 	if reqs := other.Requests(); len(reqs) != 0 {
@@ -348,7 +383,7 @@ func TestBrowserLoginWrongOriginIsRefused(t *testing.T) {
 	}
 	// The genuine organization still works.
 	l.signIn(l.org.URL()+"/appLogin?redirectTo=/%23gdlogin%3D"+pairing, "john.doe", "demo")
-	l.clickBookmarklet(bm)
+	l.clickAndConfirm(bm)
 	waitState(t, l.orgTab, "success")
 	if code := l.wait(); code != 0 {
 		t.Fatalf("exit %d", code)
@@ -400,7 +435,7 @@ func TestBrowserLoginJunkThenSuccessThenReplay(t *testing.T) {
 	}
 	l.signIn(openOrg, "john.doe", "demo")
 	// Keep the envelope the script sends, to replay it afterwards.
-	l.clickBookmarklet(bm)
+	l.clickAndConfirm(bm)
 	waitState(t, l.orgTab, "success")
 	if code := l.wait(); code != 0 {
 		t.Fatalf("exit %d", code)
@@ -443,7 +478,7 @@ func TestBrowserLoginWrongUser(t *testing.T) {
 	l := startBrowserLogin(t, orgsim.Options{}, "--user", "jane.roe")
 	openOrg, bm := l.openStartPage()
 	l.signIn(openOrg, "john.doe", "demo")
-	l.clickBookmarklet(bm)
+	l.clickAndConfirm(bm)
 	text := waitState(t, l.orgTab, "error")
 	if !strings.Contains(text, "--user asks for jane.roe") {
 		t.Errorf("callback page says %q", text)
@@ -547,7 +582,14 @@ func TestDemoInTheBrowser(t *testing.T) {
 	}
 	l.run(tab, chromedp.Click(chromedp.CSS(`[data-testid="login-submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="signed-in-user"]`)))
-	l.run(tab, chromedp.Click(chromedp.Search(`//button[contains(., "Send a new API token to gdlogin")]`)))
+	// The page asks with the terminal's confirmation code; one click both
+	// confirms it and sends the token.
+	l.run(tab, chromedp.WaitVisible(chromedp.CSS(`[data-testid="gdlogin-confirm"]`)))
+	code := regexp.MustCompile(`(?m)^Confirmation code: ([A-Z2-7]{6})$`).FindStringSubmatch(errb.String())
+	if code == nil || evalString(t, tab, `document.querySelector('[data-testid="gdlogin-code"]').textContent`) != code[1] {
+		t.Fatalf("the page's code does not match the terminal's %q", code)
+	}
+	l.run(tab, chromedp.Click(chromedp.CSS(`[data-testid="gdlogin-confirm"]`)))
 	waitState(t, tab, "success")
 	select {
 	case code := <-done:

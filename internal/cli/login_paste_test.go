@@ -66,7 +66,8 @@ func TestPasteModeEndToEnd(t *testing.T) {
 	b := browsertest.New(t, browsertest.Options{PublicHosts: []string{hostOf(org.URL())}})
 	l := &browserLogin{t: t, org: org, browser: b}
 	l.signIn(link, "john.doe", "demo")
-	l.clickBookmarklet(static.Bookmarklet())
+	l.stderr = errb
+	l.clickAndConfirm(static.Bookmarklet())
 	l.run(l.orgTab, chromedp.WaitVisible(chromedp.CSS(`[data-testid="gdlogin-envelope"]`)))
 	pageCode := evalString(t, l.orgTab, `document.querySelector('[data-testid="gdlogin-code"]').textContent.trim()`)
 	envelope := evalString(t, l.orgTab, `document.querySelector('[data-testid="gdlogin-envelope"]').value`)
