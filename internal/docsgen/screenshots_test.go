@@ -46,7 +46,7 @@ const (
 	orgOrigin  = "https://" + orgHost
 	shotsDir   = "../../docs/screenshots"
 	shotsToken = "gdlogin-laptop-20261129T182200Z"
-	sendButton = `//button[.="Send a new API token to gdlogin"]`
+	sendButton = `[data-testid=gdlogin-confirm]`
 )
 
 // view is one viewport and colour scheme.
