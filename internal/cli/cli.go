@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -93,6 +94,11 @@ type app struct {
 	profile string
 	// storeMode is --store: auto, keyring or file.
 	storeMode string
+
+	// http is the run's one HTTP client (httpClient), built on first use.
+	httpOnce sync.Once
+	http     *http.Client
+	httpErr  error
 }
 
 // Run executes gdlogin with args (without the program name) and returns

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"time"
 	"unicode"
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gdlogin/gdlogin/internal/gooddata"
+	"github.com/gdlogin/gdlogin/internal/httpclient"
 	"github.com/gdlogin/gdlogin/internal/store"
 )
 
@@ -470,13 +472,13 @@ func (a *app) defaultTokenID() string {
 	return gooddata.DefaultTokenID(host, a.env.Now())
 }
 
-// client builds an API client with gdlogin's transport settings.
+// client builds an API client on the run's HTTP client.
 func (a *app) client(org, token string) (*gooddata.Client, error) {
-	hc, err := gooddata.NewHTTPClient(gooddata.HTTPConfig{CACertFile: a.caCert})
+	hc, err := a.httpClient()
 	if err != nil {
-		return nil, &userError{code: ExitUsage, err: err}
+		return nil, err
 	}
-	opts := gooddata.Options{HTTPClient: hc, UserAgent: "gdlogin/" + Version()}
+	opts := gooddata.Options{HTTPClient: hc}
 	if a.verbose {
 		opts.Trace = func(ev gooddata.TraceEvent) {
 			status := "no answer"
@@ -493,4 +495,16 @@ func (a *app) client(org, token string) (*gooddata.Client, error) {
 		}
 	}
 	return gooddata.New(org, token, opts)
+}
+
+// httpClient is the one HTTP client of this run, for the organization and
+// the identity provider alike (package httpclient).
+func (a *app) httpClient() (*http.Client, error) {
+	a.httpOnce.Do(func() {
+		a.http, a.httpErr = httpclient.New(httpclient.Config{CACertFile: a.caCert, UserAgent: "gdlogin/" + Version()})
+		if a.httpErr != nil {
+			a.httpErr = &userError{code: ExitUsage, err: a.httpErr}
+		}
+	})
+	return a.http, a.httpErr
 }

@@ -89,9 +89,9 @@ func (a *app) loginWithOIDCResult(ctx context.Context, org string, o *loginOptio
 	if err != nil {
 		return credential{}, nil, err
 	}
-	hc, err := gooddata.NewHTTPClient(gooddata.HTTPConfig{CACertFile: a.caCert})
+	hc, err := a.httpClient()
 	if err != nil {
-		return credential{}, nil, &userError{code: ExitUsage, err: err}
+		return credential{}, nil, err
 	}
 	ln, err := listenLoopback(o.port)
 	if err != nil {
@@ -451,9 +451,9 @@ func (a *app) keptJWT(ctx context.Context, st *store.Store, p store.Profile, sec
 		return "", &userError{code: ExitAuth, msg: fmt.Sprintf("the ID token of profile %q expired at %s, and there is no refresh token to renew it", p.Name, sec.IDTokenExpiry.Local().Format("2006-01-02 15:04:05")),
 			hint: relogin}
 	}
-	hc, err := gooddata.NewHTTPClient(gooddata.HTTPConfig{CACertFile: a.caCert})
+	hc, err := a.httpClient()
 	if err != nil {
-		return "", &userError{code: ExitUsage, err: err}
+		return "", err
 	}
 	t, err := oidcflow.Refresh(ctx, oidcflow.Config{
 		Issuer:       p.OIDC.Issuer,

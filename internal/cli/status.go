@@ -119,10 +119,8 @@ func (a *app) runStatus(ctx context.Context, output string, timeout time.Duratio
 	// Profiles are checked concurrently, and --verbose traces each call
 	// on stderr: one line at a time.
 	a.env.Stderr = &syncWriter{w: a.env.Stderr}
-	if a.caCert != "" {
-		if _, err := gooddata.NewHTTPClient(gooddata.HTTPConfig{CACertFile: a.caCert}); err != nil {
-			return &userError{code: ExitUsage, err: err}
-		}
+	if _, err := a.httpClient(); err != nil {
+		return err
 	}
 	st, err := a.openStore()
 	if err != nil {

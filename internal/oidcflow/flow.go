@@ -39,6 +39,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/gdlogin/gdlogin/internal/gooddata"
+	"github.com/gdlogin/gdlogin/internal/httpclient"
 	"github.com/gdlogin/gdlogin/web"
 )
 
@@ -80,8 +81,10 @@ type Config struct {
 	// token (--keep-jwt).
 	Offline bool
 	// HTTPClient talks to the identity provider (discovery, keys, token
-	// endpoint); nil means http.DefaultClient. Pass one that trusts a
-	// custom CA (--ca-cert) and honours the proxy settings.
+	// endpoint); nil means httpclient.New with its defaults. Pass one from
+	// httpclient.New: it trusts --ca-cert, honours the proxy settings, and
+	// caps and times out every answer, so that a provider that streams
+	// forever cannot hold the login or fill the memory.
 	HTTPClient *http.Client
 	// ClockSkew is the tolerance of the expiry check; zero means
 	// DefaultClockSkew.
@@ -397,7 +400,11 @@ func (c Config) normalize() (Config, error) {
 		return c, errors.New("the client id is empty")
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = http.DefaultClient
+		hc, err := httpclient.New(httpclient.Config{})
+		if err != nil {
+			return c, err
+		}
+		c.HTTPClient = hc
 	}
 	if c.ClockSkew == 0 {
 		c.ClockSkew = DefaultClockSkew
