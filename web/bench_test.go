@@ -62,7 +62,7 @@ func BenchmarkComplete(b *testing.B) {
 		}
 		res.Body.Close()
 		b.StopTimer()
-		srv.Shutdown(context.Background())
+		srv.Close()
 		b.StartTimer()
 	}
 }

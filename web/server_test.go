@@ -80,9 +80,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	srv.Start()
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
+		srv.Close()
 	})
 	f.srv, f.origin = srv, srv.Origin()
 	return f
@@ -385,17 +383,46 @@ func TestFailShowsWhyAndClosesCompletion(t *testing.T) {
 	}
 }
 
-func TestShutdownClosesTheListener(t *testing.T) {
+// TestWaitStatusDeliveredThenClose: the wait ends when the start page's
+// long poll carried the final status, not before; Close then closes the
+// listener.
+func TestWaitStatusDeliveredThenClose(t *testing.T) {
 	f := newFixture(t)
-	f.srv.Fail(context.Canceled, "cancelled", "")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := f.srv.Shutdown(ctx); err != nil {
+	key := strings.TrimPrefix(f.srv.StartURL(), f.origin+"/?k=")
+	first := f.do(t, "GET", "/status?k="+key+"&v=0", nil, nil).status
+	polled := make(chan status, 1)
+	go func() {
+		polled <- f.do(t, "GET", "/status?k="+key+"&v="+strconv.Itoa(first.Version), nil, nil).status
+	}()
+	f.srv.Fail(context.DeadlineExceeded, "gdlogin stopped waiting: the login timed out.", "")
+	// Grace is 200ms in the fixture; a page that got the status ends the
+	// wait with nil, a grace that ran out with an error.
+	st := <-polled
+	if st.State != "error" || st.Message != "gdlogin stopped waiting: the login timed out." {
+		t.Fatalf("the long poll got %+v", st)
+	}
+	if err := f.srv.WaitStatusDelivered(context.Background()); err != nil {
+		t.Fatalf("WaitStatusDelivered after delivery: %v", err)
+	}
+	if err := f.srv.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if c, err := net.DialTimeout("tcp", strings.TrimPrefix(f.origin, "http://"), time.Second); err == nil {
 		c.Close()
-		t.Fatal("listener still accepts connections after Shutdown")
+		t.Fatal("listener still accepts connections after Close")
+	}
+}
+
+func TestWaitStatusDeliveredGivesUpAfterGrace(t *testing.T) {
+	f := newFixture(t)
+	f.srv.Fail(context.Canceled, "cancelled", "")
+	if err := f.srv.WaitStatusDelivered(context.Background()); err == nil || !strings.Contains(err.Error(), "grace period") {
+		t.Fatalf("nobody polled, but WaitStatusDelivered said %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := f.srv.WaitStatusDelivered(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("with a done context: %v", err)
 	}
 }
 

@@ -1,6 +1,11 @@
-// Package cli holds gdlogin's commands: flags, output modes, messages and
-// exit codes. It wires the packages below it (gooddata, handoff, store,
-// web, oidcflow, orgsim) and is the only one that talks to the user.
+// Package cli is gdlogin's command line: the cobra commands and their
+// flags, the output modes of stdout, every sentence on stderr, prompts,
+// and exit codes. What a command does lives in the use cases
+// (internal/usecase/...); cli parses the flags into their inputs, gives
+// them their dependencies (the run's HTTP client, the store, the clock, the
+// browser opener), turns their events and results into words, and maps
+// their failures to exit codes. It is the only package that talks to the
+// user.
 package cli
 
 import (
@@ -18,6 +23,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/gdlogin/gdlogin/internal/failure"
 	"github.com/gdlogin/gdlogin/internal/opener"
 )
 
@@ -86,7 +92,6 @@ type app struct {
 	errMu sync.Mutex
 	// spinning is true while a spinner line is drawn on stderr (errMu).
 	spinning bool
-	ctx      context.Context
 	verbose  bool
 	quiet    bool
 	caCert   string
@@ -104,7 +109,7 @@ type app struct {
 // Run executes gdlogin with args (without the program name) and returns
 // the exit code.
 func Run(ctx context.Context, args []string, env Env) int {
-	a := &app{env: env, ctx: ctx}
+	a := &app{env: env}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(env.Stdin)
@@ -154,7 +159,7 @@ func (a *app) rootCommand() *cobra.Command {
 	}
 	root.SetVersionTemplate("gdlogin {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &userError{code: ExitUsage, err: err, hint: "see gdlogin --help"}
+		return &failure.Error{Kind: failure.Usage, Err: err, Advice: "see gdlogin --help"}
 	})
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.caCert, "ca-cert", "", "PEM `FILE` of extra certificate authorities (on-premises installs)")
@@ -195,7 +200,7 @@ func (a *app) warn(format string, args ...any) {
 func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageErr("%s takes %s (got %d arguments); see %s --help", cmd.CommandPath(), what, len(args), cmd.CommandPath())
+			return failure.Usagef("%s takes %s (got %d arguments); see %s --help", cmd.CommandPath(), what, len(args), cmd.CommandPath())
 		}
 		return nil
 	}
@@ -207,5 +212,5 @@ func oneOf(flag, v string, allowed ...string) error {
 			return nil
 		}
 	}
-	return usageErr("--%s must be one of %s (got %q)", flag, strings.Join(allowed, ", "), v)
+	return failure.Usagef("--%s must be one of %s (got %q)", flag, strings.Join(allowed, ", "), v)
 }

@@ -84,7 +84,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"login", "analytics.example.com", "--method", "token"}, "has no scheme"},
 		{[]string{"login", "http://analytics.example.com", "--method", "token"}, "plain http"},
 		{[]string{"login", "https://a.example.com", "--method", "token"}, "no existing token"},
-		{[]string{"login", "https://a.example.com", "--timeout", "0s", "--method", "token"}, "--timeout must be positive"},
+		{[]string{"login", "https://a.example.com", "--timeout", "0s", "--method", "token"}, `for "--timeout" flag: must be positive (got 0s)`},
 	}
 	for _, tc := range cases {
 		r := run(t, "", nil, tc.args...)

@@ -105,9 +105,10 @@ type Config struct {
 	Use func(ctx context.Context, t *Tokens) (string, error)
 	// Events, when set, hears about progress, for the terminal.
 	Events func(Event)
-	// Grace is how long Close keeps serving after a page showed the
-	// outcome, until that page has loaded its style sheet; zero means 2
-	// seconds, a negative value none.
+	// Grace bounds how long Close waits, once the login has an outcome,
+	// for the page that shows it (the callback page, which must still load
+	// its style sheet); zero means web.DefaultGrace, a negative value no
+	// wait. It means the same in package web.
 	Grace time.Duration
 }
 
@@ -416,7 +417,7 @@ func (c Config) normalize() (Config, error) {
 		c.Now = time.Now
 	}
 	if c.Grace == 0 {
-		c.Grace = 2 * time.Second
+		c.Grace = web.DefaultGrace
 	}
 	c.Scopes = EffectiveScopes(c.Scopes, c.Offline)
 	return c, nil

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/pkg/browser"
+
+	"github.com/gdlogin/gdlogin/internal/shellquote"
 )
 
 // DefaultWait is how long Open waits for an opener before it lets the
@@ -180,25 +182,9 @@ func detectWSL(files []string) bool {
 // powerShellArgs starts the default Windows browser on u through
 // Start-Process. The URL is a PowerShell single-quoted string, in which
 // nothing is expanded; checkURL has already refused quotes of any kind,
-// and quotePowerShell doubles them anyway.
+// and shellquote.PowerShell doubles them anyway.
 func powerShellArgs(u string) []string {
-	return []string{"-NoProfile", "-NonInteractive", "-Command", "Start-Process " + quotePowerShell(u)}
-}
-
-// quotePowerShell writes s as a PowerShell single-quoted string literal.
-// PowerShell ends such a string at ' and at the typographic single quotes
-// U+2018 to U+201B, so each of those is doubled.
-func quotePowerShell(s string) string {
-	var b strings.Builder
-	b.WriteByte('\'')
-	for _, r := range s {
-		if r == '\'' || r >= '\u2018' && r <= '\u201b' {
-			b.WriteRune(r)
-		}
-		b.WriteRune(r)
-	}
-	b.WriteByte('\'')
-	return b.String()
+	return []string{"-NoProfile", "-NonInteractive", "-Command", "Start-Process " + shellquote.PowerShell(u)}
 }
 
 // checkURL accepts only absolute http(s) URLs written with letters, digits

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gdlogin/gdlogin/internal/shellquote"
 )
 
 type call struct {
@@ -362,10 +364,10 @@ func TestQuotePowerShell(t *testing.T) {
 		"a\u2018b\u2019": "'a\u2018\u2018b\u2019\u2019'",
 		"$(calc) `x` &":  "'$(calc) `x` &'",
 	} {
-		if got := quotePowerShell(in); got != want {
-			t.Errorf("quotePowerShell(%q) = %q, want %q", in, got, want)
+		if got := shellquote.PowerShell(in); got != want {
+			t.Errorf("shellquote.PowerShell(%q) = %q, want %q", in, got, want)
 		}
-		if got, rest, ok := readPowerShellLiteral(quotePowerShell(in)); !ok || got != in || rest != "" {
+		if got, rest, ok := readPowerShellLiteral(shellquote.PowerShell(in)); !ok || got != in || rest != "" {
 			t.Errorf("%q reads back as %q, rest %q, ok %v", in, got, rest, ok)
 		}
 	}
@@ -382,7 +384,7 @@ func FuzzQuotePowerShell(f *testing.F) {
 		if !utf8.ValidString(s) {
 			return
 		}
-		got, rest, ok := readPowerShellLiteral(quotePowerShell(s))
+		got, rest, ok := readPowerShellLiteral(shellquote.PowerShell(s))
 		if !ok || got != s || rest != "" {
 			t.Fatalf("%q reads back as %q, rest %q, ok %v", s, got, rest, ok)
 		}
