@@ -32,6 +32,7 @@ type rig struct {
 
 func newRig(t *testing.T, o handofftest.OrgOptions) *rig {
 	t.Helper()
+	o.Script = static.HandoffScript()
 	org := handofftest.NewOrg(t, o)
 	return &rig{t: t, org: org, gd: handofftest.NewListener(t), b: handofftest.NewBrowser(t, org.Host)}
 }

@@ -416,3 +416,29 @@ func readPowerShellLiteral(src string) (value, rest string, ok bool) {
 	}
 	return "", "", false
 }
+
+// TestCommandWithQuotedPath: --browser-command splits as a shell would, so
+// a quoted path with spaces stays one word and the URL one argument.
+func TestCommandWithQuotedPath(t *testing.T) {
+	var calls []call
+	o := Opener{Command: `"/Applications/Google Chrome.app/Contents/MacOS/Google Chrome" --new-window`, run: recording(&calls, nil)}
+	if err := o.Open(startURL); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 1 || calls[0].name != "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome" ||
+		!slices.Equal(calls[0].args, []string{"--new-window", startURL}) {
+		t.Fatalf("calls %q", calls)
+	}
+	calls = nil
+	o.Command = `'my browser' --url=%s --profile 'Work Profile'`
+	if err := o.Open(startURL); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 1 || calls[0].name != "my browser" || !slices.Equal(calls[0].args, []string{"--url=" + startURL, "--profile", "Work Profile"}) {
+		t.Fatalf("calls %q", calls)
+	}
+	o.Command = `"/unclosed/quote --new-window`
+	if err := o.Open(startURL); err == nil || !strings.Contains(err.Error(), "cannot be split into words") {
+		t.Fatalf("unclosed quote: %v", err)
+	}
+}
