@@ -242,6 +242,11 @@ func TestBrowserLoginBookmarklet(t *testing.T) {
 	if !strings.Contains(startText, "John Doe (john.doe)") {
 		t.Errorf("start page says %q", startText)
 	}
+	// The start page no longer asks to log in.
+	host := strings.TrimPrefix(l.org.URL(), "http://")
+	if got := evalString(t, l.browser.Ctx, `document.title + '|' + document.querySelector('h1').textContent`); got != "You are logged in to "+host+" · gdlogin|You are logged in to "+host {
+		t.Errorf("start page title and heading %q", got)
+	}
 	// The callback page stripped the fragment from its address.
 	if u := evalString(t, l.orgTab, `location.href`); strings.Contains(u, "#") {
 		t.Errorf("callback URL keeps its fragment: %s", u)
@@ -436,6 +441,9 @@ func TestBrowserLoginTimeout(t *testing.T) {
 	// applies it a moment later, so wait for it.
 	if text := waitState(t, l.browser.Ctx, "error"); !strings.Contains(text, "timed out") {
 		t.Errorf("start page: %q", text)
+	}
+	if h := evalString(t, l.browser.Ctx, `document.querySelector('h1').textContent`); h != "The login did not finish" {
+		t.Errorf("start page heading %q", h)
 	}
 	if l.stdout.Len() != 0 {
 		t.Errorf("stdout %q", l.stdout.String())

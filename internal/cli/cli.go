@@ -113,7 +113,9 @@ func Run(ctx context.Context, args []string, env Env) int {
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(env.Stdin)
-	root.SetOut(env.Stderr)
+	// Help and --version are what was asked for: stdout, as gh, kubectl
+	// and git do, so that gdlogin --help | less works.
+	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -158,9 +160,27 @@ func (a *app) rootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate("gdlogin {{.Version}}\n")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &failure.Error{Kind: failure.Usage, Err: err, Advice: "see gdlogin --help"}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		if isFlag(err, "--token") {
+			return &failure.Error{Kind: failure.Usage, Err: err,
+				Advice: "gdlogin never takes a token on the command line, where every user of this computer can read it in the process list: pipe it in with --with-token (gdlogin login ORG_URL --method token --with-token < token.txt), or set GDC_API_TOKEN"}
+		}
+		return &failure.Error{Kind: failure.Usage, Err: err, Advice: "see " + cmd.CommandPath() + " --help"}
 	})
+	// An unknown command is a usage error (exit 2) with the nearest
+	// command as the hint; without arguments gdlogin shows its help.
+	root.SuggestionsMinimumDistance = 2
+	root.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		hint := "see gdlogin --help for the commands"
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			hint = "did you mean gdlogin " + strings.Join(s, " or gdlogin ") + "? (gdlogin --help lists the commands)"
+		}
+		return failure.New(failure.Usage, fmt.Sprintf("unknown command %q", args[0]), hint)
+	}
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.caCert, "ca-cert", "", "PEM `FILE` of extra certificate authorities (on-premises installs)")
 	pf.BoolVarP(&a.verbose, "verbose", "v", false, "trace each HTTP call on stderr (never a secret)")
@@ -172,6 +192,13 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.loginCommand(), a.demoCommand(), a.bookmarkletCommand())
 	root.AddCommand(a.credentialCommands()...)
 	return root
+}
+
+// isFlag reports whether err is pflag's refusal of the unknown flag name
+// ("--token", or "--token=…").
+func isFlag(err error, name string) bool {
+	msg := err.Error()
+	return msg == "unknown flag: "+name || strings.HasPrefix(msg, "unknown flag: "+name+"=")
 }
 
 // say prints a line for humans on stderr, unless --quiet.
