@@ -346,15 +346,12 @@ func TestStatusLongPoll(t *testing.T) {
 	go func() {
 		got <- f.do(t, "GET", "/status?k="+key+"&v="+strconv.Itoa(first.status.Version), nil, nil).status
 	}()
-	select {
-	case s := <-got:
-		t.Fatalf("long poll answered before any change: %+v", s)
-	case <-time.After(200 * time.Millisecond):
-	}
 	f.post(t, f.envelope(t, goodToken, testOrg))
+	// A poll that answered without waiting for a change would carry the
+	// first version, still waiting.
 	s := <-got
-	if s.State != "success" || !strings.Contains(s.Message, "john.doe") {
-		t.Fatalf("after commit %+v", s)
+	if s.State != "success" || s.Version <= first.status.Version || !strings.Contains(s.Message, "john.doe") {
+		t.Fatalf("after commit %+v (first %+v)", s, first.status)
 	}
 	select {
 	case <-f.srv.delivered:
@@ -480,7 +477,7 @@ func TestServeFailureEndsTheLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Start()
-	time.Sleep(50 * time.Millisecond)
+	// Closed before or after Serve took it, the listener ends the login.
 	ln.Close()
 	select {
 	case <-srv.Done():

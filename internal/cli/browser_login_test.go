@@ -339,11 +339,14 @@ func TestBrowserLoginWrongOriginIsRefused(t *testing.T) {
 	l.signIn(other.URL()+"/appLogin?redirectTo=/%23gdlogin%3D"+pairing, "john.doe", "demo")
 	other.ResetRequests()
 	l.clickBookmarklet(bm)
-	time.Sleep(500 * time.Millisecond)
-	text := evalString(t, l.orgTab, `document.body.innerText`)
-	if !strings.Contains(text, "this pairing is for "+l.org.URL()+", not "+other.URL()) {
-		t.Errorf("org page says %q", text)
-	}
+	// The script refuses before it calls anything; once the refusal shows,
+	// whatever it would have sent is sent.
+	refusal := "this pairing is for " + l.org.URL() + ", not " + other.URL()
+	var text string
+	waitFor(t, "the refusal on the other organization's page", func() bool {
+		text = evalString(t, l.orgTab, `document.body.innerText`)
+		return strings.Contains(text, refusal)
+	})
 	if reqs := other.Requests(); len(reqs) != 0 {
 		t.Errorf("the script called the other org: %v", reqs)
 	}
@@ -459,15 +462,18 @@ func TestBrowserLoginWrongUser(t *testing.T) {
 	if !strings.Contains(text, "--user asks for jane.roe") {
 		t.Errorf("callback page says %q", text)
 	}
-	// The login goes on waiting for the right user.
-	if state, text := statusOf(t, l.browser.Ctx); state != "waiting" || !strings.Contains(text, "did not confirm") {
-		t.Errorf("start page: %s %q", state, text)
-	}
+	// The login goes on waiting for the right user: the server decided so
+	// when it set the status the start page now shows, so gdlogin is still
+	// running at that point.
+	waitFor(t, "the start page to say the token was not confirmed", func() bool {
+		state, text := statusOf(t, l.browser.Ctx)
+		return state == "waiting" && strings.Contains(text, "did not confirm")
+	})
 	select {
 	case code := <-l.done:
 		l.ended, l.code = true, code
 		t.Fatalf("gdlogin ended with %d on a wrong user", code)
-	case <-time.After(300 * time.Millisecond):
+	default:
 	}
 	if !strings.Contains(l.stderr.String(), "did not confirm that token") {
 		t.Errorf("stderr %q", l.stderr.String())
