@@ -55,6 +55,7 @@ func newRig(t *testing.T, o handofftest.OrgOptions) *rig {
 
 func newFreshRig(t *testing.T, o handofftest.OrgOptions) *rig {
 	t.Helper()
+	o.Script = static.HandoffScript()
 	org := handofftest.NewOrg(t, o)
 	return &rig{t: t, org: org, gd: handofftest.NewListener(t), b: handofftest.NewBrowser(t, org.Host)}
 }

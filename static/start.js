@@ -20,6 +20,20 @@
   var version = 0;
   var failures = 0;
 
+  // The heading and the title follow the outcome, as on the callback
+  // page: after a success the page no longer asks to log in.
+  var heading = document.querySelector('[data-role="heading"]');
+  function showOutcome(state) {
+    if (!heading || state === "waiting") return;
+    var org = heading.querySelector(".org");
+    if (state === "success" && org) {
+      heading.firstChild.nodeValue = "You are logged in to ";
+    } else {
+      heading.textContent = "The login did not finish";
+    }
+    document.title = heading.textContent + " · gdlogin";
+  }
+
   function poll() {
     fetch(url + "&v=" + version, { cache: "no-store", credentials: "same-origin" })
       .then(function (res) {
@@ -30,12 +44,14 @@
         failures = 0;
         version = s.version;
         gdlogin.setStatus(s.state, s.message, s.hint);
+        showOutcome(s.state);
         if (s.state === "waiting") poll();
       })
       .catch(function () {
         failures++;
         if (failures > 3) {
           gdlogin.setStatus("error", "gdlogin is no longer running.", "The terminal shows how the login ended. Run gdlogin login again if you still need a token.");
+          showOutcome("error");
           return;
         }
         setTimeout(poll, 1000 * failures);

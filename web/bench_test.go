@@ -1,6 +1,8 @@
 package web
 
 import (
+	"github.com/gdlogin/gdlogin/internal/httpclient"
+
 	"bytes"
 	"context"
 	"net"
@@ -27,7 +29,7 @@ func BenchmarkComplete(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	apiHTTP, _ := gooddata.NewHTTPClient(gooddata.HTTPConfig{})
+	apiHTTP, _ := httpclient.New(httpclient.Config{})
 	verify := func(ctx context.Context, p handoff.Payload) (*gooddata.Profile, error) {
 		c, err := gooddata.New(org.URL(), p.Token, gooddata.Options{HTTPClient: apiHTTP})
 		if err != nil {
@@ -60,7 +62,7 @@ func BenchmarkComplete(b *testing.B) {
 		}
 		res.Body.Close()
 		b.StopTimer()
-		srv.Shutdown(context.Background())
+		srv.Close()
 		b.StartTimer()
 	}
 }

@@ -20,6 +20,11 @@ import (
 	"github.com/gdlogin/gdlogin/internal/handoff"
 )
 
+// DefaultGrace is the Grace of Config (and of oidcflow.Config) when none is
+// set: long enough for a page on this computer to fetch the outcome it is
+// already waiting for, short enough not to hold the terminal.
+const DefaultGrace = 2 * time.Second
+
 // MaxBody bounds every request body (SPEC 4: /complete takes at most 16 KiB).
 const MaxBody = 16 << 10
 
@@ -48,8 +53,10 @@ type Config struct {
 	Verify Verifier
 	// Events, when set, hears about progress (for the terminal).
 	Events func(Event)
-	// Grace is how long the server outlives the outcome when nobody
-	// fetched it; zero means 2 seconds.
+	// Grace bounds how long the server waits, once the login has an
+	// outcome, for a page to show it (WaitStatusDelivered); zero means
+	// DefaultGrace, a negative value no wait. It means the same in package
+	// oidcflow.
 	Grace time.Duration
 	// VerifyTimeout bounds one verification; zero means 30 seconds.
 	VerifyTimeout time.Duration
@@ -132,7 +139,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("web: Session and Verify are required")
 	}
 	if cfg.Grace == 0 {
-		cfg.Grace = 2 * time.Second
+		cfg.Grace = DefaultGrace
 	}
 	if cfg.VerifyTimeout == 0 {
 		cfg.VerifyTimeout = 30 * time.Second
@@ -217,18 +224,29 @@ func (s *Server) snapshot() (status, chan struct{}, bool) {
 	return s.st, s.changed, s.finished
 }
 
-// Shutdown waits until a page has shown the outcome or the grace period
-// has passed (whichever comes first), then closes the listener.
-func (s *Server) Shutdown(ctx context.Context) error {
+// WaitStatusDelivered returns once a page has received the login's final
+// status (the start page long-polls for it), or when Grace has passed
+// since it was called, or when ctx ends, whichever comes first. It does
+// not end the login; call it after Done, and Close after it.
+func (s *Server) WaitStatusDelivered(ctx context.Context) error {
+	if s.cfg.Grace < 0 {
+		return nil
+	}
 	t := time.NewTimer(s.cfg.Grace)
 	defer t.Stop()
 	select {
 	case <-s.delivered:
-		// Let the page's last request finish writing.
-		time.Sleep(50 * time.Millisecond)
+		return nil
 	case <-t.C:
+		return errors.New("no page fetched the final status within the grace period")
 	case <-ctx.Done():
+		return ctx.Err()
 	}
+}
+
+// Close shuts the server down: requests in flight (the answer that
+// delivers the final status among them) finish, then the listener closes.
+func (s *Server) Close() error {
 	return s.base.Close()
 }
 

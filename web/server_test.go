@@ -90,9 +90,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	srv.Start()
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
+		srv.Close()
 	})
 	f.srv, f.origin = srv, srv.Origin()
 	return f
@@ -358,15 +356,12 @@ func TestStatusLongPoll(t *testing.T) {
 	go func() {
 		got <- f.do(t, "GET", "/status?k="+key+"&v="+strconv.Itoa(first.status.Version), nil, nil).status
 	}()
-	select {
-	case s := <-got:
-		t.Fatalf("long poll answered before any change: %+v", s)
-	case <-time.After(200 * time.Millisecond):
-	}
 	f.post(t, f.envelope(t, goodToken, testOrg))
+	// A poll that answered without waiting for a change would carry the
+	// first version, still waiting.
 	s := <-got
-	if s.State != "success" || !strings.Contains(s.Message, "john.doe") {
-		t.Fatalf("after commit %+v", s)
+	if s.State != "success" || s.Version <= first.status.Version || !strings.Contains(s.Message, "john.doe") {
+		t.Fatalf("after commit %+v (first %+v)", s, first.status)
 	}
 	select {
 	case <-f.srv.delivered:
@@ -395,17 +390,46 @@ func TestFailShowsWhyAndClosesCompletion(t *testing.T) {
 	}
 }
 
-func TestShutdownClosesTheListener(t *testing.T) {
+// TestWaitStatusDeliveredThenClose: the wait ends when the start page's
+// long poll carried the final status, not before; Close then closes the
+// listener.
+func TestWaitStatusDeliveredThenClose(t *testing.T) {
 	f := newFixture(t)
-	f.srv.Fail(context.Canceled, "cancelled", "")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := f.srv.Shutdown(ctx); err != nil {
+	key := strings.TrimPrefix(f.srv.StartURL(), f.origin+"/?k=")
+	first := f.do(t, "GET", "/status?k="+key+"&v=0", nil, nil).status
+	polled := make(chan status, 1)
+	go func() {
+		polled <- f.do(t, "GET", "/status?k="+key+"&v="+strconv.Itoa(first.Version), nil, nil).status
+	}()
+	f.srv.Fail(context.DeadlineExceeded, "gdlogin stopped waiting: the login timed out.", "")
+	// Grace is 200ms in the fixture; a page that got the status ends the
+	// wait with nil, a grace that ran out with an error.
+	st := <-polled
+	if st.State != "error" || st.Message != "gdlogin stopped waiting: the login timed out." {
+		t.Fatalf("the long poll got %+v", st)
+	}
+	if err := f.srv.WaitStatusDelivered(context.Background()); err != nil {
+		t.Fatalf("WaitStatusDelivered after delivery: %v", err)
+	}
+	if err := f.srv.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if c, err := net.DialTimeout("tcp", strings.TrimPrefix(f.origin, "http://"), time.Second); err == nil {
 		c.Close()
-		t.Fatal("listener still accepts connections after Shutdown")
+		t.Fatal("listener still accepts connections after Close")
+	}
+}
+
+func TestWaitStatusDeliveredGivesUpAfterGrace(t *testing.T) {
+	f := newFixture(t)
+	f.srv.Fail(context.Canceled, "cancelled", "")
+	if err := f.srv.WaitStatusDelivered(context.Background()); err == nil || !strings.Contains(err.Error(), "grace period") {
+		t.Fatalf("nobody polled, but WaitStatusDelivered said %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := f.srv.WaitStatusDelivered(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("with a done context: %v", err)
 	}
 }
 
@@ -463,7 +487,7 @@ func TestServeFailureEndsTheLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Start()
-	time.Sleep(50 * time.Millisecond)
+	// Closed before or after Serve took it, the listener ends the login.
 	ln.Close()
 	select {
 	case <-srv.Done():

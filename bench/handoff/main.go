@@ -157,7 +157,7 @@ func fullHandoff(ctx context.Context, org *orgsim.Server, bookmarklet string, i 
 		return 0, err
 	}
 	srv.Start()
-	defer srv.Shutdown(context.Background())
+	defer srv.Close()
 	if err := chromedp.Do(ctx, chromedp.Navigate(org.URL()+"/#gdlogin="+sess.PairingCode())); err != nil {
 		return 0, err
 	}

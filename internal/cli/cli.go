@@ -1,6 +1,11 @@
-// Package cli holds gdlogin's commands: flags, output modes, messages and
-// exit codes. It wires the packages below it (gooddata, handoff, store,
-// web, oidcflow, orgsim) and is the only one that talks to the user.
+// Package cli is gdlogin's command line: the cobra commands and their
+// flags, the output modes of stdout, every sentence on stderr, prompts,
+// and exit codes. What a command does lives in the use cases
+// (internal/usecase/...); cli parses the flags into their inputs, gives
+// them their dependencies (the run's HTTP client, the store, the clock, the
+// browser opener), turns their events and results into words, and maps
+// their failures to exit codes. It is the only package that talks to the
+// user.
 package cli
 
 import (
@@ -8,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -17,6 +23,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/gdlogin/gdlogin/internal/failure"
 	"github.com/gdlogin/gdlogin/internal/opener"
 )
 
@@ -85,7 +92,6 @@ type app struct {
 	errMu sync.Mutex
 	// spinning is true while a spinner line is drawn on stderr (errMu).
 	spinning bool
-	ctx      context.Context
 	verbose  bool
 	quiet    bool
 	caCert   string
@@ -93,16 +99,23 @@ type app struct {
 	profile string
 	// storeMode is --store: auto, keyring or file.
 	storeMode string
+
+	// http is the run's one HTTP client (httpClient), built on first use.
+	httpOnce sync.Once
+	http     *http.Client
+	httpErr  error
 }
 
 // Run executes gdlogin with args (without the program name) and returns
 // the exit code.
 func Run(ctx context.Context, args []string, env Env) int {
-	a := &app{env: env, ctx: ctx}
+	a := &app{env: env}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(env.Stdin)
-	root.SetOut(env.Stderr)
+	// Help and --version are what was asked for: stdout, as gh, kubectl
+	// and git do, so that gdlogin --help | less works.
+	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -147,9 +160,27 @@ func (a *app) rootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate("gdlogin {{.Version}}\n")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &userError{code: ExitUsage, err: err, hint: "see gdlogin --help"}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		if isFlag(err, "--token") {
+			return &failure.Error{Kind: failure.Usage, Err: err,
+				Advice: "gdlogin never takes a token on the command line, where every user of this computer can read it in the process list: pipe it in with --with-token (gdlogin login ORG_URL --method token --with-token < token.txt), or set GDC_API_TOKEN"}
+		}
+		return &failure.Error{Kind: failure.Usage, Err: err, Advice: "see " + cmd.CommandPath() + " --help"}
 	})
+	// An unknown command is a usage error (exit 2) with the nearest
+	// command as the hint; without arguments gdlogin shows its help.
+	root.SuggestionsMinimumDistance = 2
+	root.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		hint := "see gdlogin --help for the commands"
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			hint = "did you mean gdlogin " + strings.Join(s, " or gdlogin ") + "? (gdlogin --help lists the commands)"
+		}
+		return failure.New(failure.Usage, fmt.Sprintf("unknown command %q", args[0]), hint)
+	}
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.caCert, "ca-cert", "", "PEM `FILE` of extra certificate authorities (on-premises installs)")
 	pf.BoolVarP(&a.verbose, "verbose", "v", false, "trace each HTTP call on stderr (never a secret)")
@@ -161,6 +192,13 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.loginCommand(), a.demoCommand(), a.bookmarkletCommand())
 	root.AddCommand(a.credentialCommands()...)
 	return root
+}
+
+// isFlag reports whether err is pflag's refusal of the unknown flag name
+// ("--token", or "--token=…").
+func isFlag(err error, name string) bool {
+	msg := err.Error()
+	return msg == "unknown flag: "+name || strings.HasPrefix(msg, "unknown flag: "+name+"=")
 }
 
 // say prints a line for humans on stderr, unless --quiet.
@@ -189,7 +227,7 @@ func (a *app) warn(format string, args ...any) {
 func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageErr("%s takes %s (got %d arguments); see %s --help", cmd.CommandPath(), what, len(args), cmd.CommandPath())
+			return failure.Usagef("%s takes %s (got %d arguments); see %s --help", cmd.CommandPath(), what, len(args), cmd.CommandPath())
 		}
 		return nil
 	}
@@ -201,5 +239,5 @@ func oneOf(flag, v string, allowed ...string) error {
 			return nil
 		}
 	}
-	return usageErr("--%s must be one of %s (got %q)", flag, strings.Join(allowed, ", "), v)
+	return failure.Usagef("--%s must be one of %s (got %q)", flag, strings.Join(allowed, ", "), v)
 }

@@ -54,19 +54,54 @@ func isolated(t *testing.T, vars map[string]string) map[string]string {
 	return out
 }
 
+// TestVersionAndHelp: both are what was asked for, so they go to stdout
+// with exit 0 (gdlogin --help | less).
 func TestVersionAndHelp(t *testing.T) {
 	r := run(t, "", nil, "--version")
-	if r.code != 0 || !strings.HasPrefix(r.stderr, "gdlogin ") {
+	if r.code != 0 || r.stdout != "gdlogin "+Version()+"\n" || r.stderr != "" {
 		t.Fatalf("--version: %+v", r)
 	}
-	r = run(t, "", nil, "--help")
-	for _, want := range []string{"browser (default)", "token", "oidc", "gdlogin demo"} {
-		if !strings.Contains(r.stderr, want) {
-			t.Errorf("--help lacks %q", want)
+	for _, args := range [][]string{{"--help"}, {"help"}, {}} {
+		r = run(t, "", nil, args...)
+		for _, want := range []string{"browser (default)", "token", "oidc", "gdlogin demo"} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("%v: help lacks %q", args, want)
+			}
+		}
+		if r.code != 0 || r.stderr != "" {
+			t.Fatalf("%v: %+v", args, r)
 		}
 	}
-	if r.code != 0 || r.stdout != "" {
-		t.Fatalf("--help: %+v", r)
+	r = run(t, "", nil, "login", "--help")
+	if r.code != 0 || !strings.Contains(r.stdout, "--with-token") || r.stderr != "" {
+		t.Fatalf("login --help: %+v", r)
+	}
+}
+
+func TestUnknownCommandSuggestsTheNearest(t *testing.T) {
+	r := run(t, "", nil, "logn")
+	if r.code != ExitUsage || r.stdout != "" ||
+		r.stderr != "error: unknown command \"logn\"\nhint: did you mean gdlogin login? (gdlogin --help lists the commands)\n" {
+		t.Fatalf("%+v", r)
+	}
+	r = run(t, "", nil, "xyzzy")
+	if r.code != ExitUsage || r.stderr != "error: unknown command \"xyzzy\"\nhint: see gdlogin --help for the commands\n" {
+		t.Fatalf("%+v", r)
+	}
+}
+
+// TestTokenFlagIsRefusedWithTheWayIn: a token never goes on argv; the hint
+// names the two ways it does go in.
+func TestTokenFlagIsRefusedWithTheWayIn(t *testing.T) {
+	for _, args := range [][]string{{"login", "https://analytics.example.com", "--token", "s3cr3t-value"}, {"login", "https://analytics.example.com", "--token=s3cr3t-value"}} {
+		r := run(t, "", nil, args...)
+		if r.code != ExitUsage || r.stdout != "" || !strings.HasPrefix(r.stderr, "error: unknown flag: --token") ||
+			!strings.Contains(r.stderr, "hint: ") || !strings.Contains(r.stderr, "--with-token") || !strings.Contains(r.stderr, "GDC_API_TOKEN") {
+			t.Errorf("%v: %+v", args, r)
+		}
+		if strings.Contains(r.stderr, "s3cr3t-value") {
+			t.Errorf("%v: the value is echoed: %q", args, r.stderr)
+		}
 	}
 }
 
@@ -84,7 +119,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"login", "analytics.example.com", "--method", "token"}, "has no scheme"},
 		{[]string{"login", "http://analytics.example.com", "--method", "token"}, "plain http"},
 		{[]string{"login", "https://a.example.com", "--method", "token"}, "no existing token"},
-		{[]string{"login", "https://a.example.com", "--timeout", "0s", "--method", "token"}, "--timeout must be positive"},
+		{[]string{"login", "https://a.example.com", "--timeout", "0s", "--method", "token"}, `for "--timeout" flag: must be positive (got 0s)`},
 	}
 	for _, tc := range cases {
 		r := run(t, "", nil, tc.args...)

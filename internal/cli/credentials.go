@@ -1,20 +1,22 @@
 package cli
 
-// Saved credentials: where the store lives, how a login is saved into a
-// profile and read back, and how store failures become messages and exit
-// codes. The commands that use them (token, env, status, logout, tokens,
-// rotate, write-sdk-profile) live in their own files.
+// Saved credentials: where the store lives, and the words around saving a
+// login into a profile and reading it back (package profile does both).
+// The commands that use them (token, env, status, logout, tokens, rotate,
+// write-sdk-profile) live in their own files.
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/gdlogin/gdlogin/internal/gooddata"
+	"github.com/gdlogin/gdlogin/internal/failure"
 	"github.com/gdlogin/gdlogin/internal/store"
+	"github.com/gdlogin/gdlogin/internal/usecase/credential"
+	"github.com/gdlogin/gdlogin/internal/usecase/profile"
 )
 
 // EnvConfigDir names the environment variable that replaces the user config
@@ -50,7 +52,7 @@ func (a *app) credentialCommands() []*cobra.Command {
 func (a *app) openStore() (*store.Store, error) {
 	mode, err := store.ParseMode(a.storeMode)
 	if err != nil {
-		return nil, &userError{code: ExitUsage, err: fmt.Errorf("--store: %w", err)}
+		return nil, &failure.Error{Kind: failure.Usage, Err: fmt.Errorf("--store: %w", err)}
 	}
 	dir := a.env.Getenv(EnvConfigDir)
 	opts := store.Options{ConfigDir: dir, Mode: mode, Warn: a.env.Stderr, Now: a.env.Now}
@@ -59,7 +61,7 @@ func (a *app) openStore() (*store.Store, error) {
 	}
 	st, err := store.Open(opts)
 	if err != nil {
-		return nil, withHint(ExitError, err, "set "+EnvConfigDir+" to a directory gdlogin may write to")
+		return nil, failure.Wrap(failure.Other, err, "set "+EnvConfigDir+" to a directory gdlogin may write to")
 	}
 	return st, nil
 }
@@ -69,7 +71,7 @@ func (a *app) openStore() (*store.Store, error) {
 func (a *app) profileName() (string, error) {
 	name, err := store.ResolveName(a.profile, a.env.Getenv)
 	if err != nil {
-		return "", &userError{code: ExitUsage, err: err}
+		return "", &failure.Error{Kind: failure.Usage, Err: err}
 	}
 	return name, nil
 }
@@ -84,110 +86,55 @@ func (a *app) profileStore() (*store.Store, string, error) {
 	return st, name, err
 }
 
-// saveCredential saves a verified login into the profile this run uses,
-// replacing what it held only once the new secret is safely stored, and
-// says on stderr where the secret went. The login command calls it after
-// verification.
-func (a *app) saveCredential(ctx context.Context, cred credential) (store.Profile, error) {
+// profiles is the profile use cases' dependencies for store st.
+func (a *app) profiles(st *store.Store) profile.Deps {
+	hc, _ := a.httpClient() // an --ca-cert error surfaces at the first API call
+	return profile.Deps{
+		Store:        st,
+		HTTPClient:   hc,
+		ClientSecret: strings.TrimSpace(a.env.Getenv(EnvOIDCClientSecret)),
+		Events: func(ev profile.Event) {
+			if ev.Kind == profile.RenewedNotSaved {
+				a.warn("renewed the ID token of profile %q but could not save it (%v); the next command may need a new login", ev.Profile, ev.Err)
+			}
+		},
+	}
+}
+
+// saveCredential saves a verified login into the profile this run uses
+// and says on stderr where the secret went and what it replaced. The
+// login command calls it after verification.
+func (a *app) saveCredential(ctx context.Context, cred credential.Credential) (store.Profile, error) {
 	st, name, err := a.profileStore()
 	if err != nil {
 		return store.Profile{}, err
 	}
-	p := store.Profile{
-		Name:             name,
-		Host:             cred.Host,
-		UserID:           cred.Profile.UserID,
-		OrganizationID:   cred.Profile.OrganizationID,
-		OrganizationName: cred.Profile.OrganizationName,
-		TokenID:          cred.TokenID,
-		CreatedAt:        cred.CreatedAt,
-		Method:           store.Method(cred.Method),
-	}
-	secret := store.Secret{Token: cred.Token.Reveal()}
-	if oc := cred.OIDC; oc != nil {
-		p.OIDC = &store.OIDCSettings{Issuer: oc.Issuer, ClientID: oc.ClientID, Scopes: oc.Scopes}
-		if oc.KeepJWT {
-			// Token is the ID token too: it is the bearer until it expires.
-			secret.IDToken, secret.IDTokenExpiry, secret.RefreshToken = cred.Token.Reveal(), oc.IDTokenExpiry, oc.RefreshToken.Reveal()
-		}
-	}
-	prev, prevErr := st.Get(name) // only for the note below
-	saved, err := st.Save(ctx, p, secret)
+	saved, err := a.profiles(st).Save(ctx, name, cred)
 	if err != nil {
-		return store.Profile{}, a.storeError(err, name)
+		return store.Profile{}, err
 	}
-	a.say("Saved as profile %q (%s).", saved.Name, secretPlace(st, saved))
-	if prevErr == nil && prev.TokenID != "" && (prev.TokenID != saved.TokenID || prev.Host != saved.Host) {
+	a.say("Saved as profile %q (%s).", saved.Profile.Name, secretPlace(st, saved.Profile))
+	if prev := saved.Replaced; prev != nil {
 		switch {
-		case prev.Host == saved.Host && prev.UserID == saved.UserID:
+		case prev.Host == saved.Profile.Host && prev.UserID == saved.Profile.UserID:
 			a.say("It replaces API token %q, which still works on the server; delete it with: gdlogin tokens delete%s %s",
-				prev.TokenID, profileFlag(name), prev.TokenID)
+				prev.TokenID, profile.Flag(name), prev.TokenID)
 		default:
 			a.say("It replaces the login of %s on %s (API token %q, which still works there).", prev.UserID, prev.Host, prev.TokenID)
 		}
 	}
-	return saved, nil
+	return saved.Profile, nil
 }
 
 // savedCredential loads the profile this run uses and its usable token.
 // A missing profile is an error with exit code 3 (ExitAuth: log in first)
 // and the hint to run gdlogin login.
-func (a *app) savedCredential(ctx context.Context) (credential, store.Profile, error) {
-	name, err := a.profileName()
+func (a *app) savedCredential(ctx context.Context) (credential.Credential, store.Profile, error) {
+	st, name, err := a.profileStore()
 	if err != nil {
-		return credential{}, store.Profile{}, err
+		return credential.Credential{}, store.Profile{}, err
 	}
-	st, err := a.openStore()
-	if err != nil {
-		return credential{}, store.Profile{}, err
-	}
-	return a.loadCredential(ctx, st, name)
-}
-
-// loadCredential is savedCredential with an open store and a chosen name.
-func (a *app) loadCredential(ctx context.Context, st *store.Store, name string) (credential, store.Profile, error) {
-	p, err := st.Get(name)
-	if err != nil {
-		return credential{}, store.Profile{}, a.storeError(err, name)
-	}
-	tok, err := a.usableToken(ctx, st, p)
-	if err != nil {
-		return credential{}, p, err
-	}
-	return credentialOf(p, tok), p, nil
-}
-
-// usableToken returns the bearer that works for profile p now. Today that
-// is the saved API token; an oidc profile saved with --keep-jwt will
-// refresh its ID token here when it has expired, so every command that
-// calls the API gets a usable bearer from this one place.
-func (a *app) usableToken(ctx context.Context, st *store.Store, p store.Profile) (gooddata.Secret, error) {
-	sec, err := st.Secret(ctx, p.Name)
-	if err != nil {
-		return "", a.storeErrorAt(err, p.Name, p.Host)
-	}
-	if p.Method == store.MethodOIDC && sec.IDToken != "" {
-		// oidc --keep-jwt: renewed with the refresh token when it is about
-		// to expire; never an expired ID token (login_oidc.go).
-		return a.keptJWT(ctx, st, p, sec)
-	}
-	return gooddata.Secret(sec.Token), nil
-}
-
-// credentialOf turns a saved profile and its token back into a credential.
-func credentialOf(p store.Profile, tok gooddata.Secret) credential {
-	return credential{
-		Host: p.Host,
-		Profile: gooddata.Profile{
-			UserID:           p.UserID,
-			OrganizationID:   p.OrganizationID,
-			OrganizationName: p.OrganizationName,
-		},
-		TokenID:   p.TokenID,
-		Token:     tok,
-		Method:    string(p.Method),
-		CreatedAt: p.CreatedAt,
-	}
+	return a.profiles(st).Load(ctx, name)
 }
 
 // secretPlace says where a saved profile's secret lives, for humans.
@@ -198,72 +145,10 @@ func secretPlace(st *store.Store, p store.Profile) string {
 	return "token in a 0600 file under " + st.Dir()
 }
 
-// profileFlag is " --profile NAME" when the profile is not the default, for
-// commands quoted in hints.
-func profileFlag(name string) string {
-	if name == store.DefaultProfile {
-		return ""
-	}
-	return " --profile " + name
-}
-
-// loginHint is the command that (re)creates profile name.
-func loginHint(name, host string) string {
-	if host == "" {
-		host = "ORG_URL"
-	}
-	return "gdlogin login " + host + profileFlag(name)
-}
-
-// storeError gives a store failure its exit code and a hint. Exit codes:
-// 3 (ExitAuth) when there is nothing to authenticate with (no such
-// profile, its secret is gone), 2 for a bad profile name or --store, 1 for
-// everything else (a corrupt or unsafe file, an unusable keyring, a lock
-// held too long, a concurrent change).
+// storeError gives a store failure its exit code and a hint
+// (profile.StoreFailure).
 func (a *app) storeError(err error, name string) error {
-	return a.storeErrorAt(err, name, "")
-}
-
-// storeErrorAt is storeError for a profile whose host is known, so that
-// hints can quote the whole login command.
-func (a *app) storeErrorAt(err error, name, host string) error {
-	var ue *userError
-	if errors.As(err, &ue) {
-		return err
-	}
-	var corrupt *store.CorruptFileError
-	var insecure *store.InsecurePermissionsError
-	var required *store.KeyringRequiredError
-	var lock *store.LockTimeoutError
-	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return err
-	case errors.Is(err, store.ErrProfileNotFound):
-		msg := fmt.Sprintf("not logged in: there is no profile %q", name)
-		if name == store.DefaultProfile {
-			msg = "not logged in: there is no saved profile \"default\""
-		}
-		return &userError{code: ExitAuth, err: err, msg: msg,
-			hint: "log in first: " + loginHint(name, "") + " (gdlogin status lists the saved profiles)"}
-	case errors.Is(err, store.ErrSecretNotFound):
-		return &userError{code: ExitAuth, err: err,
-			hint: "the saved token is gone (was the keyring reset?); log in again: " + loginHint(name, host)}
-	case errors.Is(err, store.ErrInvalidName):
-		return &userError{code: ExitUsage, err: err}
-	case errors.As(err, &corrupt):
-		return withHint(ExitError, err, "gdlogin never rewrites a file it cannot read; fix the line shown, or move the file away and log in again")
-	case errors.As(err, &insecure):
-		return withHint(ExitError, err, fmt.Sprintf("chmod 600 %q, then consider gdlogin rotate%s", insecure.Path, profileFlag(name)))
-	case errors.As(err, &required):
-		return withHint(ExitError, err, "unlock or start the OS keyring, or pass --store file (a 0600 file) or --store auto")
-	case errors.As(err, &lock):
-		return withHint(ExitError, err, "wait for the other gdlogin to finish, then try again")
-	case errors.Is(err, store.ErrConflict):
-		return withHint(ExitError, err, "another gdlogin changed the profile meanwhile; check it with gdlogin status")
-	case errors.Is(err, store.ErrKeyringUnavailable):
-		return withHint(ExitError, err, "unlock the OS keyring (e.g. start gnome-keyring on Linux) and try again, or log in again with --store file")
-	}
-	return &userError{code: ExitError, err: err}
+	return profile.StoreFailure(err, name, "")
 }
 
 const environmentLong = `gdlogin reads these environment variables:

@@ -13,9 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gdlogin/gdlogin/internal/failure"
 	"github.com/gdlogin/gdlogin/internal/gooddata"
 	"github.com/gdlogin/gdlogin/internal/orgsim"
 	"github.com/gdlogin/gdlogin/internal/store"
+	"github.com/gdlogin/gdlogin/internal/usecase/credential"
 )
 
 func fileMode(t *testing.T, path string) fs.FileMode {
@@ -62,7 +64,7 @@ func TestSaveWithKeyringPresent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := a.saveCredential(context.Background(), credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
+	p, err := a.saveCredential(context.Background(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
 		TokenID: "laptop", Token: gooddata.Secret(bearer), Method: methodToken, CreatedAt: a.env.Now()})
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +97,7 @@ func TestSaveWithoutKeyringFallsBackToPrivateFiles(t *testing.T) {
 	sb := newSandbox(t, absentKeyring{}, 0)
 	a, errb := sb.app("", "auto")
 	bearer, _ := org.IssueToken("john.doe", "laptop")
-	cred := credential{Host: org.URL(), Profile: *profileOf(t, org, bearer), TokenID: "laptop", Token: gooddata.Secret(bearer), Method: methodToken}
+	cred := credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer), TokenID: "laptop", Token: gooddata.Secret(bearer), Method: methodToken}
 	p, err := a.saveCredential(context.Background(), cred)
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +126,7 @@ func TestSaveWithoutKeyringFallsBackToPrivateFiles(t *testing.T) {
 	// The fallback is remembered: the next save says nothing about it.
 	b, errb2 := sb.app("work", "auto")
 	bearer2, _ := org.IssueToken("john.doe", "work")
-	if _, err := b.saveCredential(context.Background(), credential{Host: org.URL(), Profile: *profileOf(t, org, bearer2),
+	if _, err := b.saveCredential(context.Background(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer2),
 		TokenID: "work", Token: gooddata.Secret(bearer2), Method: methodToken}); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +161,7 @@ func TestHangingKeyringWarnsOnSave(t *testing.T) {
 	sb := newSandbox(t, newHangingKeyring(t), 100*time.Millisecond)
 	a, errb := sb.app("", "auto")
 	bearer, _ := org.IssueToken("john.doe", "laptop")
-	if _, err := a.saveCredential(context.Background(), credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
+	if _, err := a.saveCredential(context.Background(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
 		TokenID: "laptop", Token: gooddata.Secret(bearer), Method: methodToken}); err != nil {
 		t.Fatal(err)
 	}
@@ -173,13 +175,13 @@ func TestExplicitKeyringNeverFallsBack(t *testing.T) {
 			sb := newSandbox(t, kr, 100*time.Millisecond)
 			a, _ := sb.app("", "keyring")
 			bearer, _ := org.IssueToken("john.doe", "kr-"+name)
-			_, err := a.saveCredential(context.Background(), credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
+			_, err := a.saveCredential(context.Background(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
 				TokenID: "kr-" + name, Token: gooddata.Secret(bearer), Method: methodToken})
 			if err == nil || exitCode(err) != ExitError || !strings.Contains(err.Error(), "keyring secret store was requested") {
 				t.Fatalf("err %v (exit %d)", err, exitCode(err))
 			}
-			if hintOf(err) == "" || !strings.Contains(hintOf(err), "--store file") {
-				t.Errorf("hint %q", hintOf(err))
+			if failure.HintOf(err) == "" || !strings.Contains(failure.HintOf(err), "--store file") {
+				t.Errorf("hint %q", failure.HintOf(err))
 			}
 			if files := secretFiles(t, sb); len(files) != 0 {
 				t.Fatalf("fell back to files: %v", files)
@@ -214,7 +216,7 @@ func TestConcurrentSavesKeepEveryProfile(t *testing.T) {
 					defer wg.Done()
 					a, _ := sb.app(fmt.Sprintf("p%d", i), "auto")
 					<-start
-					_, errs[i] = a.saveCredential(context.Background(), credential{Host: org.URL(), Profile: owner,
+					_, errs[i] = a.saveCredential(context.Background(), credential.Credential{Host: org.URL(), Profile: owner,
 						TokenID: fmt.Sprintf("%s-%d", mode, i), Token: gooddata.Secret(tokens[i]), Method: methodToken})
 				}()
 			}
@@ -262,7 +264,7 @@ func TestCorruptConfigIsReportedAndLeftAlone(t *testing.T) {
 	}
 	a, _ := sb.app("", "auto")
 	bearer, _ := org.IssueToken("john.doe", "after-corrupt")
-	_, err := a.saveCredential(context.Background(), credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
+	_, err := a.saveCredential(context.Background(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
 		TokenID: "after-corrupt", Token: gooddata.Secret(bearer), Method: methodToken})
 	if err == nil || !strings.Contains(err.Error(), where) {
 		t.Fatalf("save into a corrupt config: %v", err)
@@ -419,7 +421,7 @@ func TestSaveOverAProfileSaysWhatItReplaced(t *testing.T) {
 	sb.save(org, "default", "john.doe", "first", 0)
 	a, errb := sb.app("", "auto")
 	bearer, _ := org.IssueToken("john.doe", "second")
-	if _, err := a.saveCredential(t.Context(), credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
+	if _, err := a.saveCredential(t.Context(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
 		TokenID: "second", Token: gooddata.Secret(bearer), Method: methodToken}); err != nil {
 		t.Fatal(err)
 	}
@@ -427,7 +429,7 @@ func TestSaveOverAProfileSaysWhatItReplaced(t *testing.T) {
 
 	b, errb := sb.app("", "auto")
 	admin, _ := org.IssueToken("admin", "third")
-	if _, err := b.saveCredential(t.Context(), credential{Host: org.URL(), Profile: *profileOf(t, org, admin),
+	if _, err := b.saveCredential(t.Context(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, admin),
 		TokenID: "third", Token: gooddata.Secret(admin), Method: methodToken}); err != nil {
 		t.Fatal(err)
 	}

@@ -33,14 +33,21 @@ With --method oidc, the demo also starts an emulated identity provider,
 the organization's JSON web key API, as an admin would. Your browser opens the
 identity provider's sign-in page (john.doe, password "demo", filled in for
 you); its verified ID token then creates the API token. --keep-jwt keeps the
-ID token instead.`
+ID token instead.
+
+With --keep, the demo saves its login as a profile (named "demo", or the
+--profile you give, in your usual gdlogin configuration) and keeps the
+emulated organization running until Ctrl-C, so that you can try gdlogin
+status, tokens list, env and write-sdk-profile against it. Ctrl-C stops the
+organization and removes the profile again: its token dies with it.`
 
 func (a *app) demoCommand() *cobra.Command {
-	// The demo never saves: its token dies with the emulated organization,
-	// and must not replace a real profile.
-	// Nor does it make an installation key: its organization is new each
-	// time, so no browser could know the key anyway.
+	// The demo saves only with --keep, into a profile of its own: its
+	// token dies with the emulated organization, and must not replace a
+	// real profile. Nor does it make an installation key: its organization
+	// is new each time, so no browser could know the key anyway.
 	o := &loginOptions{method: methodBrowser, output: outToken, timeout: 5 * time.Minute, noSave: true, ephemeralInstallation: true}
+	var keep bool
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Log in to a built-in emulated organization, no account needed",
@@ -48,10 +55,17 @@ func (a *app) demoCommand() *cobra.Command {
 		Example: `  gdlogin demo                      # the browser login, end to end
   gdlogin demo --no-browser         # print the page's address instead of opening it
   gdlogin demo --method token       # the token method, no browser
-  gdlogin demo --method oidc        # sign in at an emulated identity provider`,
+  gdlogin demo --method oidc        # sign in at an emulated identity provider
+  gdlogin demo --method token --keep   # keep it running and try the other commands`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runDemo(cmd.Context(), o)
+			if keep {
+				o.noSave = false
+				if !cmd.Flags().Changed("output") {
+					o.output = outNone
+				}
+			}
+			return a.runDemo(cmd.Context(), o, keep)
 		},
 	}
 	f := cmd.Flags()
@@ -60,11 +74,15 @@ func (a *app) demoCommand() *cobra.Command {
 	f.StringVarP(&o.output, "output", "o", o.output, "what to print on stdout: token, json, env, none")
 	f.BoolVar(&o.noBrowser, "no-browser", false, "do not open a browser; only print the page's address")
 	f.StringVar(&o.browserCommand, "browser-command", "", "open the page with this `COMMAND` instead of $BROWSER or the system's opener")
-	f.DurationVar(&o.timeout, "timeout", o.timeout, "give up after this long")
+	timeoutFlag(f, &o.timeout, o.timeout, "give up after this long")
+	f.BoolVar(&keep, "keep", false, "save the login as profile \"demo\" (or --profile) and keep the emulated organization running until Ctrl-C, to try the other commands")
 	return cmd
 }
 
-func (a *app) runDemo(ctx context.Context, o *loginOptions) error {
+// demoProfile is the profile demo --keep saves, unless --profile names one.
+const demoProfile = "demo"
+
+func (a *app) runDemo(ctx context.Context, o *loginOptions, keep bool) error {
 	if err := oneOf("method", o.method, methodBrowser, methodToken, methodOIDC); err != nil {
 		return err
 	}
@@ -97,9 +115,54 @@ func (a *app) runDemo(ctx context.Context, o *loginOptions) error {
 		a.say("Started its identity provider \"example.com SSO\" at %s (client %q). Its signing key %q is registered with the organization (POST /api/v1/entities/jwks), as an admin would do.",
 			idp.Issuer(), idp.ClientID(), idp.KeyID())
 	}
+	if keep && a.profile == "" {
+		a.profile = demoProfile
+	}
 	if err := a.login(ctx, org.URL(), o); err != nil {
 		return err
 	}
-	a.say("The token works until the demo ends: the emulated organization lives only in this process.")
+	if !keep {
+		a.say("The token works until the demo ends: the emulated organization lives only in this process.")
+		return nil
+	}
+	return a.keepDemo(ctx, org.URL())
+}
+
+// keepDemo keeps the emulated organization running for the saved demo
+// profile until ctx ends (Ctrl-C), then removes that profile again, if it
+// still points at the emulated organization (whose tokens die with it).
+func (a *app) keepDemo(ctx context.Context, orgURL string) error {
+	st, name, err := a.profileStore()
+	if err != nil {
+		return err
+	}
+	saved, err := st.Get(name)
+	if err != nil {
+		return a.storeError(err, name)
+	}
+	flag := " --profile " + name
+	a.say(`
+The emulated organization keeps running at %s until you press Ctrl-C.
+Try, in another terminal:
+
+    gdlogin status%[2]s
+    gdlogin tokens list%[2]s
+    eval "$(gdlogin env%[2]s)"; echo "$GOODDATA_HOST"
+    gdlogin write-sdk-profile%[2]s --sdk-file ./profiles.yaml
+    gdlogin rotate%[2]s
+
+Ctrl-C stops the organization and removes profile %[3]q again.`, orgURL, flag, name)
+	<-ctx.Done()
+	// The profile is removed with a context of its own: ctx is done.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if p, err := st.Get(name); err == nil && p.Host == saved.Host {
+		if err := st.Delete(cctx, name); err != nil {
+			return a.storeError(err, name)
+		}
+		a.say("Stopped the emulated organization and removed profile %q.", name)
+		return nil
+	}
+	a.say("Stopped the emulated organization. Profile %q now belongs to another organization and was kept.", name)
 	return nil
 }

@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/gdlogin/gdlogin/internal/gooddata"
+	"github.com/gdlogin/gdlogin/internal/failure"
 )
 
 // Exit codes. They are part of gdlogin's interface: scripts rely on them,
@@ -22,63 +22,32 @@ const (
 	ExitCancelled = 130 // interrupted (Ctrl-C)
 )
 
-// userError is an error with a chosen exit code and an optional hint.
-type userError struct {
-	code int
-	msg  string
-	hint string
-	err  error
+// exitCodes maps each class of failure to its exit code.
+var exitCodes = map[failure.Kind]int{
+	failure.Other:     ExitError,
+	failure.Usage:     ExitUsage,
+	failure.Auth:      ExitAuth,
+	failure.Network:   ExitNetwork,
+	failure.Timeout:   ExitTimeout,
+	failure.Cancelled: ExitCancelled,
 }
-
-func (e *userError) Error() string {
-	if e.msg != "" {
-		return e.msg
-	}
-	return e.err.Error()
-}
-
-func (e *userError) Unwrap() error { return e.err }
-
-func usageErr(format string, a ...any) error {
-	return &userError{code: ExitUsage, msg: fmt.Sprintf(format, a...)}
-}
-
-func withHint(code int, err error, hint string) error {
-	return &userError{code: code, err: err, hint: hint}
-}
-
-// hinter is implemented by errors that know what the user should try.
-type hinter interface{ Hint() string }
 
 // exitCode maps an error to gdlogin's exit codes.
 func exitCode(err error) int {
-	var ue *userError
-	if errors.As(err, &ue) {
-		return ue.code
+	if err == nil {
+		return ExitOK
 	}
-	if errors.Is(err, context.Canceled) {
-		return ExitCancelled
-	}
-	var ne *gooddata.NetworkError
-	if errors.As(err, &ne) {
-		if ne.Kind == gooddata.NetTimeout {
-			return ExitTimeout
-		}
-		return ExitNetwork
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return ExitTimeout
-	}
-	var ae *gooddata.APIError
-	if errors.As(err, &ae) {
-		switch ae.Kind {
-		case gooddata.KindInvalidToken, gooddata.KindNotLoggedIn, gooddata.KindForbidden:
-			return ExitAuth
-		case gooddata.KindNotGoodData, gooddata.KindServer:
-			return ExitNetwork
+	return exitCodes[failure.KindOf(err)]
+}
+
+// kindOfExit is the class of failure that exits with code.
+func kindOfExit(code int) failure.Kind {
+	for k, c := range exitCodes {
+		if c == code {
+			return k
 		}
 	}
-	return ExitError
+	return failure.Other
 }
 
 // printError writes one "error: …" line and, when known, one "hint: …" line.
@@ -88,17 +57,7 @@ func printError(w io.Writer, err error) {
 		return
 	}
 	fmt.Fprintf(w, "error: %s\n", strings.TrimSpace(err.Error()))
-	hint := ""
-	var ue *userError
-	if errors.As(err, &ue) && ue.hint != "" {
-		hint = ue.hint
-	} else {
-		var h hinter
-		if errors.As(err, &h) {
-			hint = h.Hint()
-		}
-	}
-	if hint != "" {
+	if hint := failure.HintOf(err); hint != "" {
 		fmt.Fprintf(w, "hint: %s\n", hint)
 	}
 }

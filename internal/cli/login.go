@@ -6,21 +6,26 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gdlogin/gdlogin/internal/failure"
 	"github.com/gdlogin/gdlogin/internal/gooddata"
+	"github.com/gdlogin/gdlogin/internal/httpclient"
 	"github.com/gdlogin/gdlogin/internal/store"
+	"github.com/gdlogin/gdlogin/internal/usecase/credential"
+	"github.com/gdlogin/gdlogin/internal/usecase/login"
 )
 
 // Login methods.
 const (
-	methodBrowser = "browser"
-	methodToken   = "token"
-	methodOIDC    = "oidc"
+	methodBrowser = credential.MethodBrowser
+	methodToken   = credential.MethodToken
+	methodOIDC    = credential.MethodOIDC
 )
 
 var loginMethods = []string{methodBrowser, methodToken, methodOIDC}
@@ -52,6 +57,8 @@ type loginOptions struct {
 	writeSDK   bool
 	sdkProfile string
 	sdkFile    string
+	// org is the organization origin, once validated.
+	org string
 	// saved is the profile named by --profile when ORG_URL was left out:
 	// its host, method and OIDC settings are the defaults of this login.
 	saved *store.Profile
@@ -109,7 +116,7 @@ func (a *app) loginCommand() *cobra.Command {
 		Example: loginExample,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
-				return usageErr("login takes one organization URL (got %d arguments); see gdlogin login --help", len(args))
+				return failure.Usagef("login takes one organization URL (got %d arguments); see gdlogin login --help", len(args))
 			}
 			return nil
 		},
@@ -133,7 +140,7 @@ func (a *app) loginCommand() *cobra.Command {
 	f.BoolVar(&o.writeSDK, "write-sdk-profile", false, "also write the profile into ~/.gooddata/profiles.yaml for GoodData's Python SDK and gooddata-dbt")
 	f.StringVar(&o.sdkProfile, "sdk-profile", "", "profile `NAME` in profiles.yaml (default: the gdlogin profile's name)")
 	f.StringVar(&o.sdkFile, "sdk-file", "", "profiles.yaml `PATH` (default ~/.gooddata/profiles.yaml)")
-	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
+	timeoutFlag(f, &o.timeout, 5*time.Minute, "give up after this long")
 	f.IntVar(&o.port, "port", 0, "loopback port for the browser and oidc methods (default: a free one; oidc: for identity providers that register an exact redirect URI)")
 	f.BoolVar(&o.noBrowser, "no-browser", false, "do not open a browser; only print the page's address")
 	f.BoolVar(&o.remote, "remote", false, "paste mode, for machines no browser can reach (SSH): the token comes back by copy and paste; on by default over SSH without a display (--remote=false to turn it off)")
@@ -166,22 +173,19 @@ func (a *app) runLogin(ctx context.Context, o *loginOptions, orgArg string, meth
 		}
 	}
 	if o.noSave && o.writeSDK {
-		return usageErr("--write-sdk-profile needs the saved profile; leave out --no-save")
-	}
-	if o.timeout <= 0 {
-		return usageErr("--timeout must be positive (got %s)", o.timeout)
+		return failure.Usagef("--write-sdk-profile needs the saved profile; leave out --no-save")
 	}
 	if o.tokenID != "" && !gooddata.ValidTokenID(o.tokenID) {
-		return usageErr("--token-id %q is not a valid token id: use letters, digits, '.', '_' and '-' (not first '.'), up to 255 characters", o.tokenID)
+		return invalidTokenIDFlag(o.tokenID)
 	}
 	if o.withToken && o.method != methodToken {
-		return usageErr("--with-token only goes with --method token")
+		return failure.Usagef("--with-token only goes with --method token")
 	}
 	if o.method != methodOIDC && (o.oidc.issuer != "" || o.oidc.clientID != "" || o.oidc.scopes != "" || o.oidc.keepJWT || o.oidc.clientSecretStdin) {
-		return usageErr("--issuer, --client-id, --scopes, --keep-jwt and --client-secret-stdin only go with --method oidc")
+		return failure.Usagef("--issuer, --client-id, --scopes, --keep-jwt and --client-secret-stdin only go with --method oidc")
 	}
 	if o.port < 0 || o.port > 65535 {
-		return usageErr("--port must be between 1 and 65535 (got %d)", o.port)
+		return failure.Usagef("--port must be between 1 and 65535 (got %d)", o.port)
 	}
 	if o.autoRemote && o.method == methodBrowser {
 		if ssh, why := sshWithoutDisplay(a.env.Getenv); ssh {
@@ -194,12 +198,12 @@ func (a *app) runLogin(ctx context.Context, o *loginOptions, orgArg string, meth
 		if o.method == methodToken {
 			o.remote = false // paste mode belongs to the browser handoff; the token method needs no browser
 		} else {
-			return usageErr("--remote goes with the browser method")
+			return failure.Usagef("--remote goes with the browser method")
 		}
 	}
 	org, err := gooddata.ParseOrgURL(orgArg)
 	if err != nil {
-		return &userError{code: ExitUsage, err: err}
+		return &failure.Error{Kind: failure.Usage, Err: err}
 	}
 	if err := checkPlainHTTP(org, o); err != nil {
 		return err
@@ -211,45 +215,65 @@ func (a *app) runLogin(ctx context.Context, o *loginOptions, orgArg string, meth
 }
 
 // login runs the chosen method against a validated organization origin,
-// within --timeout, and reports the outcome.
+// within --timeout, and reports the outcome: the output on stdout and the
+// summary on stderr as soon as the credential is committed, then the
+// loopback pages get their moment to show it and the server closes.
 func (a *app) login(ctx context.Context, org string, o *loginOptions) error {
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
-	defer cancel()
-	var cred credential
-	var err error
-	switch o.method {
-	case methodBrowser:
-		if o.remote {
-			cred, err = a.loginWithPaste(ctx, org, o)
-		} else {
-			cred, err = a.loginWithBrowser(ctx, org, o)
-		}
-	case methodOIDC:
-		cred, err = a.loginWithOIDC(ctx, org, o)
-	case methodToken:
-		existing, source := o.existingToken, o.existingSource
-		if existing == "" {
-			existing, source, err = a.existingToken(ctx, org, o.withToken)
+	o.org = org
+	in := login.Input{
+		Org: org, Method: o.method, Timeout: o.timeout, User: o.user, TokenID: o.tokenID,
+		Port: o.port, Remote: o.remote,
+	}
+	switch {
+	case o.method == methodToken:
+		in.Existing, in.ExistingSource = o.existingToken, o.existingSource
+		if in.Existing == "" {
+			var err error
+			in.Existing, in.ExistingSource, err = a.existingToken(ctx, org, o.withToken)
 			if err != nil {
 				return err
 			}
 		}
-		cred, err = a.loginWithToken(ctx, org, existing, source, o)
-	}
-	return a.finishLogin(ctx, o, cred, err)
-}
-
-// finishLogin reports the outcome of a login: the output on stdout and a
-// summary on stderr, or the error with a timeout made explicit.
-func (a *app) finishLogin(ctx context.Context, o *loginOptions, cred credential, err error) error {
-	if err != nil {
-		var ue *userError
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) && !errors.As(err, &ue) {
-			return &userError{code: ExitTimeout, err: err, msg: fmt.Sprintf("gave up after %s: %v", o.timeout, err),
-				hint: "the organization did not answer in time; check the URL and your network, or allow more time with --timeout"}
+	case o.method == methodOIDC:
+		oi, err := a.oidcInput(org, o)
+		if err != nil {
+			return err
 		}
+		in.OIDC = oi
+	default:
+		if o.remote {
+			in.Envelopes = a.envelopeLines
+		}
+		key, err := a.installationKey(ctx, o.ephemeralInstallation)
+		if err != nil {
+			return err
+		}
+		in.Installation = key
+	}
+	hc, err := a.httpClient()
+	if err != nil {
 		return err
 	}
+	progress := a.loginProgress(o)
+	deps := login.Deps{
+		Now:        a.env.Now,
+		NewTokenID: a.defaultTokenID,
+		Client:     a.client,
+		HTTPClient: hc,
+		Events:     progress.event,
+	}
+	cred, pages, err := deps.Run(ctx, in)
+	progress.stop()
+	defer pages.Close()
+	if err != nil {
+		return err
+	}
+	return a.finishLogin(ctx, o, cred)
+}
+
+// finishLogin hands a verified credential to the user: the summary on
+// stderr, the profile saved, and the output on stdout.
+func (a *app) finishLogin(ctx context.Context, o *loginOptions, cred credential.Credential) error {
 	a.say("%s", summary(cred, "Logged in to"))
 	output := o.output
 	var saveErr error
@@ -281,6 +305,11 @@ func (a *app) finishLogin(ctx context.Context, o *loginOptions, cred credential,
 	return nil
 }
 
+// invalidTokenIDFlag refuses a --token-id.
+func invalidTokenIDFlag(id string) error {
+	return failure.Usagef("--token-id %q is not a valid token id: use letters, digits, '.', '_' and '-' (not first '.'), up to 255 characters", id)
+}
+
 // savedProfileForLogin is the profile a login without ORG_URL renews.
 func (a *app) savedProfileForLogin() (store.Profile, error) {
 	st, name, err := a.profileStore()
@@ -290,8 +319,8 @@ func (a *app) savedProfileForLogin() (store.Profile, error) {
 	p, err := st.Get(name)
 	if err != nil {
 		if errors.Is(err, store.ErrProfileNotFound) {
-			return store.Profile{}, &userError{code: ExitUsage, err: err, msg: fmt.Sprintf("no organization URL given, and there is no saved profile %q to take it from", name),
-				hint: "pass the organization URL: gdlogin login https://analytics.example.com"}
+			return store.Profile{}, &failure.Error{Kind: failure.Usage, Err: err, Message: fmt.Sprintf("no organization URL given, and there is no saved profile %q to take it from", name),
+				Advice: "pass the organization URL: gdlogin login https://analytics.example.com"}
 		}
 		return store.Profile{}, a.storeError(err, name)
 	}
@@ -310,100 +339,11 @@ func checkPlainHTTP(org gooddata.OrgURL, o *loginOptions) error {
 		if o.allowHTTP {
 			return nil
 		}
-		return &userError{code: ExitUsage, msg: fmt.Sprintf("%s uses plain http on another computer: tokens would cross the network in clear", org.Origin),
-			hint: "use its https:// address; if there is none and you accept the risk, add --allow-insecure-http"}
+		return &failure.Error{Kind: failure.Usage, Message: fmt.Sprintf("%s uses plain http on another computer: tokens would cross the network in clear", org.Origin),
+			Advice: "use its https:// address; if there is none and you accept the risk, add --allow-insecure-http"}
 	}
-	return &userError{code: ExitUsage, msg: fmt.Sprintf("%s uses plain http: browsers give the handoff's cryptography (WebCrypto) only to https pages and pages on this computer, so the %s method cannot work there", org.Origin, o.method),
-		hint: "use the organization's https:// address, or --method token or oidc (with --allow-insecure-http)"}
-}
-
-// loginWithToken creates a new token with an existing one.
-func (a *app) loginWithToken(ctx context.Context, org, existing, source string, o *loginOptions) (credential, error) {
-	a.say("Using the existing token from %s.", source)
-	client, err := a.client(org, existing)
-	if err != nil {
-		return credential{}, err
-	}
-	me, err := client.Profile(ctx)
-	if err != nil {
-		return credential{}, explainExistingToken(err, source)
-	}
-	return a.mintToken(ctx, org, client, me, source, o)
-}
-
-// mintToken creates and verifies the new API token with client, whose
-// token belongs to me: for me, or for --user when me may manage the
-// organization. The oidc method calls it with the ID token's client.
-func (a *app) mintToken(ctx context.Context, org string, client *gooddata.Client, me *gooddata.Profile, source string, o *loginOptions) (credential, error) {
-	target := me.UserID
-	if o.user != "" && o.user != me.UserID {
-		if !me.CanManage() {
-			return credential{}, &userError{code: ExitAuth,
-				msg:  fmt.Sprintf("the token from %s belongs to %s, who cannot create tokens for %s (that needs the MANAGE permission)", source, me.DisplayName(), o.user),
-				hint: "use an admin's token, or the bootstrap token (GDC_API_TOKEN)"}
-		}
-		target = o.user
-	} else if !me.CanCreateOwnToken() {
-		return credential{}, &userError{code: ExitAuth,
-			msg:  fmt.Sprintf("%s may not create API tokens: the SELF_CREATE_TOKEN permission is missing", me.DisplayName()),
-			hint: "ask an organization admin to grant SELF_CREATE_TOKEN, or to create the token for you (gdlogin login --method token --user " + me.UserID + ")"}
-	}
-	tokenID := o.tokenID
-	if tokenID == "" {
-		tokenID = a.defaultTokenID()
-	}
-	created, err := client.CreateToken(ctx, target, tokenID)
-	if err != nil {
-		var ae *gooddata.APIError
-		if errors.As(err, &ae) && ae.Kind == gooddata.KindNotFound && target != me.UserID {
-			return credential{}, withHint(ExitUsage, err, fmt.Sprintf("is %q the id of a user of this organization?", target))
-		}
-		return credential{}, err
-	}
-	if created.ID != tokenID {
-		a.say("Token id %q was taken; created %q instead.", tokenID, created.ID)
-	}
-	owner, err := a.verify(ctx, client, created)
-	if err != nil {
-		return credential{}, err
-	}
-	return credential{Host: org, Profile: *owner, TokenID: created.ID, Token: created.Bearer, Method: methodToken, CreatedAt: a.env.Now()}, nil
-}
-
-// verify asks the organization who the new token belongs to. A token that
-// does not work, or works for somebody else, is deleted again (with the
-// token that created it) and reported.
-func (a *app) verify(ctx context.Context, creator *gooddata.Client, created *gooddata.CreatedToken) (*gooddata.Profile, error) {
-	owner, err := creator.WithToken(created.Bearer.Reveal()).Profile(ctx)
-	if err == nil && owner.UserID == created.UserID {
-		return owner, nil
-	}
-	if err == nil {
-		err = fmt.Errorf("verify the new token: it belongs to %s, not %s", owner.DisplayName(), created.UserID)
-	} else {
-		err = fmt.Errorf("verify the new token: %w", err)
-	}
-	if derr := creator.DeleteToken(ctx, created.UserID, created.ID); derr != nil {
-		a.warn("could not delete the unverified token %q: %v", created.ID, derr)
-	}
-	return nil, err
-}
-
-func explainExistingToken(err error, source string) error {
-	var ae *gooddata.APIError
-	if errors.As(err, &ae) && (ae.Kind == gooddata.KindInvalidToken || ae.Kind == gooddata.KindNotLoggedIn) {
-		return &userError{code: ExitAuth, err: err,
-			msg:  fmt.Sprintf("the token from %s is not valid for this organization%s", source, traceSuffix(ae.TraceID)),
-			hint: "it may have been deleted, or belong to another organization; check the URL and the token, or log in with the browser method"}
-	}
-	return err
-}
-
-func traceSuffix(id string) string {
-	if id == "" {
-		return ""
-	}
-	return " (trace id " + id + ")"
+	return &failure.Error{Kind: failure.Usage, Message: fmt.Sprintf("%s uses plain http: browsers give the handoff's cryptography (WebCrypto) only to https pages and pages on this computer, so the %s method cannot work there", org.Origin, o.method),
+		Advice: "use the organization's https:// address, or --method token or oidc (with --allow-insecure-http)"}
 }
 
 // maxTokenInput bounds what is read from stdin.
@@ -438,8 +378,8 @@ func (a *app) existingToken(ctx context.Context, org string, withToken bool) (st
 	if cred, p, err := a.savedCredential(ctx); err == nil && cred.Host == org && cred.Token.Reveal() != "" {
 		return checkTokenShape(cred.Token.Reveal(), fmt.Sprintf("the saved profile %q", p.Name))
 	}
-	return "", "", &userError{code: ExitUsage, msg: "no existing token to create the new one with",
-		hint: "pipe one in with --with-token (gdlogin login ORG --method token --with-token < file), set GDC_API_TOKEN or GOODDATA_TOKEN, or log in with the browser method"}
+	return "", "", &failure.Error{Kind: failure.Usage, Message: "no existing token to create the new one with",
+		Advice: "pipe one in with --with-token (gdlogin login ORG --method token --with-token < file), set GDC_API_TOKEN or GOODDATA_TOKEN, or log in with the browser method"}
 }
 
 func readLine(r io.Reader, limit int) (string, error) {
@@ -449,7 +389,7 @@ func readLine(r io.Reader, limit int) (string, error) {
 		return "", fmt.Errorf("read stdin: %w", err)
 	}
 	if len(data) > limit {
-		return "", usageErr("stdin holds more than %d bytes; expected one token", limit)
+		return "", failure.Usagef("stdin holds more than %d bytes; expected one token", limit)
 	}
 	return string(data), nil
 }
@@ -457,10 +397,10 @@ func readLine(r io.Reader, limit int) (string, error) {
 func checkTokenShape(tok, source string) (string, string, error) {
 	tok = strings.TrimSpace(tok)
 	if tok == "" {
-		return "", "", usageErr("the token from %s is empty", source)
+		return "", "", failure.Usagef("the token from %s is empty", source)
 	}
 	if strings.IndexFunc(tok, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r > unicode.MaxASCII }) >= 0 {
-		return "", "", usageErr("the token from %s contains spaces, line breaks or other characters no token has; pass exactly one token", source)
+		return "", "", failure.Usagef("the token from %s contains spaces, line breaks or other characters no token has; pass exactly one token", source)
 	}
 	return tok, source, nil
 }
@@ -473,13 +413,13 @@ func (a *app) defaultTokenID() string {
 	return gooddata.DefaultTokenID(host, a.env.Now())
 }
 
-// client builds an API client with gdlogin's transport settings.
+// client builds an API client on the run's HTTP client.
 func (a *app) client(org, token string) (*gooddata.Client, error) {
-	hc, err := gooddata.NewHTTPClient(gooddata.HTTPConfig{CACertFile: a.caCert})
+	hc, err := a.httpClient()
 	if err != nil {
-		return nil, &userError{code: ExitUsage, err: err}
+		return nil, err
 	}
-	opts := gooddata.Options{HTTPClient: hc, UserAgent: "gdlogin/" + Version()}
+	opts := gooddata.Options{HTTPClient: hc}
 	if a.verbose {
 		opts.Trace = func(ev gooddata.TraceEvent) {
 			status := "no answer"
@@ -496,4 +436,16 @@ func (a *app) client(org, token string) (*gooddata.Client, error) {
 		}
 	}
 	return gooddata.New(org, token, opts)
+}
+
+// httpClient is the one HTTP client of this run, for the organization and
+// the identity provider alike (package httpclient).
+func (a *app) httpClient() (*http.Client, error) {
+	a.httpOnce.Do(func() {
+		a.http, a.httpErr = httpclient.New(httpclient.Config{CACertFile: a.caCert, UserAgent: "gdlogin/" + Version()})
+		if a.httpErr != nil {
+			a.httpErr = &failure.Error{Kind: failure.Usage, Err: a.httpErr}
+		}
+	})
+	return a.http, a.httpErr
 }

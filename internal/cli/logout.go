@@ -4,14 +4,12 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/gdlogin/gdlogin/internal/gooddata"
 	"github.com/gdlogin/gdlogin/internal/store"
+	"github.com/gdlogin/gdlogin/internal/usecase/logout"
 )
 
 const logoutLong = `Delete the profile's API token on the organization's server, so that a copy
@@ -63,14 +61,11 @@ func (a *app) logoutCommand() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "delete the local copy even when the token cannot be deleted on the server")
 	cmd.Flags().BoolVar(&all, "all", false, "log out of every saved profile and forget the installation key")
-	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "give up on the server after this long")
+	timeoutFlag(cmd.Flags(), &timeout, 30*time.Second, "give up on the server after this long")
 	return cmd
 }
 
 func (a *app) runLogout(ctx context.Context, force bool, timeout time.Duration) error {
-	if timeout <= 0 {
-		return usageErr("--timeout must be positive (got %s)", timeout)
-	}
 	st, name, err := a.profileStore()
 	if err != nil {
 		return err
@@ -78,87 +73,25 @@ func (a *app) runLogout(ctx context.Context, force bool, timeout time.Duration) 
 	return a.logoutProfile(ctx, st, name, force, timeout)
 }
 
-// logoutProfile logs out of one profile of an open store.
+// logoutProfile logs out of one profile of an open store and says what
+// happened.
 func (a *app) logoutProfile(ctx context.Context, st *store.Store, name string, force bool, timeout time.Duration) error {
-	p, err := st.Get(name)
-	if err != nil {
-		return a.storeError(err, name)
-	}
-
-	serverErr := a.deleteOnServer(ctx, st, p, timeout)
-	switch {
-	case serverErr == nil:
-		a.say("Deleted API token %q of %s on %s.", p.TokenID, p.UserID, p.Host)
-	case errors.Is(serverErr, errAlreadyGone):
-		a.say("The organization no longer accepts API token %q (it was deleted or is invalid); removing the local copy.", p.TokenID)
-	case errors.Is(serverErr, context.Canceled):
-		return serverErr
-	case !force:
-		return a.explainLogoutFailure(serverErr, p)
-	default:
-		a.warn("%v", serverErr)
-		a.warn("API token %q still works on %s until it is deleted there: run gdlogin tokens delete %s from another profile of %s, or ask an admin",
-			p.TokenID, p.Host, p.TokenID, p.UserID)
-	}
-	if err := st.Delete(ctx, name); err != nil {
-		return a.storeError(err, name)
-	}
-	a.say("Removed profile %q from this machine.", name)
-	return nil
-}
-
-// errAlreadyGone means the server no longer knows or accepts the token.
-var errAlreadyGone = errors.New("the token is already invalid on the server")
-
-// deleteOnServer deletes p's token with itself.
-func (a *app) deleteOnServer(ctx context.Context, st *store.Store, p store.Profile, timeout time.Duration) error {
-	tok, err := a.usableToken(ctx, st, p)
-	if err != nil {
-		return fmt.Errorf("cannot delete the token on the server without it: %w", err)
-	}
-	client, err := a.client(p.Host, tok.Reveal())
+	deps := logout.Deps{Profiles: a.profiles(st), Client: a.client}
+	res, err := deps.Run(ctx, logout.Input{Profile: name, Force: force, Timeout: timeout})
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	err = client.DeleteToken(ctx, p.UserID, p.TokenID)
-	var ae *gooddata.APIError
-	if errors.As(err, &ae) {
-		switch ae.Kind {
-		case gooddata.KindInvalidToken, gooddata.KindNotLoggedIn, gooddata.KindNotFound:
-			return errAlreadyGone
-		}
+	p := res.Profile
+	switch res.Outcome {
+	case logout.Deleted:
+		a.say("Deleted API token %q of %s on %s.", p.TokenID, p.UserID, p.Host)
+	case logout.AlreadyGone:
+		a.say("The organization no longer accepts API token %q (it was deleted or is invalid); removing the local copy.", p.TokenID)
+	case logout.KeptOnServer:
+		a.warn("%v", res.ServerErr)
+		a.warn("API token %q still works on %s until it is deleted there: run gdlogin tokens delete %s from another profile of %s, or ask an admin",
+			p.TokenID, p.Host, p.TokenID, p.UserID)
 	}
-	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		var ne *gooddata.NetworkError
-		if !errors.As(err, &ne) {
-			err = &gooddata.NetworkError{Op: "delete API token", Host: p.Host, Kind: gooddata.NetTimeout, Err: err}
-		}
-	}
-	return err
-}
-
-// explainLogoutFailure keeps the failure's exit code and says that nothing
-// was deleted and what --force would do.
-func (a *app) explainLogoutFailure(err error, p store.Profile) error {
-	code := exitCode(err)
-	if code == ExitOK || code == ExitUsage {
-		code = ExitError
-	}
-	var ae *gooddata.APIError
-	var ne *gooddata.NetworkError
-	what := "could not delete API token %q on the server"
-	switch {
-	case errors.As(err, &ne):
-		what = "could not reach the organization to delete API token %q"
-	case errors.As(err, &ae) && ae.Kind == gooddata.KindForbidden:
-		what = "the organization refused to delete API token %q"
-	}
-	hint := fmt.Sprintf("nothing was deleted; to delete only the local copy, run gdlogin logout%s --force (the token then keeps working on the server until it is deleted there with gdlogin tokens delete %s)",
-		profileFlag(p.Name), p.TokenID)
-	if h := hintOf(err); h != "" && ne != nil {
-		hint = h + "; " + hint
-	}
-	return &userError{code: code, err: err, msg: fmt.Sprintf(what+": %v", p.TokenID, err), hint: hint}
+	a.say("Removed profile %q from this machine.", name)
+	return nil
 }

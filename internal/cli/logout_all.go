@@ -5,6 +5,8 @@ package cli
 import (
 	"context"
 	"time"
+
+	"github.com/gdlogin/gdlogin/internal/failure"
 )
 
 // runLogoutAll logs out of every profile as gdlogin logout does, going on
@@ -12,11 +14,8 @@ import (
 // others' tokens alive, and then forgets the installation key. It fails
 // with the first failure, after saying which profiles are left.
 func (a *app) runLogoutAll(ctx context.Context, force bool, timeout time.Duration) error {
-	if timeout <= 0 {
-		return usageErr("--timeout must be positive (got %s)", timeout)
-	}
 	if a.profile != "" {
-		return usageErr("--all logs out of every profile; leave out --profile")
+		return failure.Usagef("--all logs out of every profile; leave out --profile")
 	}
 	st, err := a.openStore()
 	if err != nil {
@@ -50,8 +49,8 @@ func (a *app) runLogoutAll(ctx context.Context, force bool, timeout time.Duratio
 		printError(a.env.Stderr, err)
 	}
 	if first != nil {
-		return &userError{code: exitCode(first), err: first, msg: "not every profile could be logged out; left: " + joinQuoted(left),
-			hint: "see the errors above; gdlogin logout --all --force deletes what is left on this machine only"}
+		return &failure.Error{Kind: failure.KindOf(first), Err: first, Message: "not every profile could be logged out; left: " + joinQuoted(left),
+			Advice: "see the errors above; gdlogin logout --all --force deletes what is left on this machine only"}
 	}
 	return nil
 }

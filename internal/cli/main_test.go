@@ -15,6 +15,7 @@ import (
 	"github.com/gdlogin/gdlogin/internal/orgsim"
 	"github.com/gdlogin/gdlogin/internal/store"
 	"github.com/gdlogin/gdlogin/internal/store/storetest"
+	"github.com/gdlogin/gdlogin/internal/usecase/credential"
 )
 
 // envRunAsGdlogin makes the test binary behave as gdlogin itself, so that
@@ -107,7 +108,7 @@ func (s *sandbox) configPath() string { return filepath.Join(s.storeDir(), "conf
 // mode given; its stderr is returned.
 func (s *sandbox) app(profile, mode string) (*app, *bytes.Buffer) {
 	env, _, errb := testEnv("", s.vars)
-	return &app{env: env, ctx: context.Background(), profile: profile, storeMode: mode}, errb
+	return &app{env: env, profile: profile, storeMode: mode}, errb
 }
 
 // save stores a verified login of user into profile, as the login command
@@ -131,7 +132,7 @@ func (s *sandbox) save(org *orgsim.Server, profile, user, tokenID string, create
 func (s *sandbox) saveToken(host, profile string, owner gooddata.Profile, tokenID, bearer string, createdAgo time.Duration) {
 	s.t.Helper()
 	a, errb := s.app(profile, "auto")
-	cred := credential{Host: host, Profile: owner, TokenID: tokenID, Token: gooddata.Secret(bearer),
+	cred := credential.Credential{Host: host, Profile: owner, TokenID: tokenID, Token: gooddata.Secret(bearer),
 		Method: methodToken, CreatedAt: a.env.Now().Add(-createdAgo)}
 	if _, err := a.saveCredential(context.Background(), cred); err != nil {
 		s.t.Fatalf("save profile %s: %v\n%s", profile, err, errb)

@@ -7,23 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gdlogin/gdlogin/internal/gooddata"
+	"github.com/gdlogin/gdlogin/internal/shellquote"
+	"github.com/gdlogin/gdlogin/internal/usecase/credential"
 )
-
-// credential is what a login produced, or what a profile holds.
-type credential struct {
-	Host      string
-	Profile   gooddata.Profile // the token's owner, as the server reported it
-	TokenID   string
-	Token     gooddata.Secret
-	Method    string
-	CreatedAt time.Time
-	// OIDC is set by the oidc method (login_oidc.go): the identity
-	// provider, saved in the profile, and with --keep-jwt the ID token's
-	// expiry and the refresh token, saved with the secret. Token is then
-	// the ID token and TokenID is empty.
-	OIDC *oidcCredential
-}
 
 // Output modes of --output.
 const (
@@ -36,7 +22,7 @@ const (
 var outputModes = []string{outToken, outJSON, outEnv, outNone}
 
 // writeOutput writes exactly what --output asks for on stdout.
-func writeOutput(w io.Writer, mode string, c credential) error {
+func writeOutput(w io.Writer, mode string, c credential.Credential) error {
 	var err error
 	switch mode {
 	case outToken:
@@ -75,40 +61,19 @@ func envExports(shell, host, token string) string {
 	for _, kv := range vars {
 		switch shell {
 		case "fish":
-			fmt.Fprintf(&b, "set -gx %s %s;\n", kv[0], fishQuote(kv[1]))
+			fmt.Fprintf(&b, "set -gx %s %s;\n", kv[0], shellquote.Fish(kv[1]))
 		case "powershell":
-			fmt.Fprintf(&b, "$env:%s = %s\n", kv[0], powershellQuote(kv[1]))
+			fmt.Fprintf(&b, "$env:%s = %s\n", kv[0], shellquote.PowerShell(kv[1]))
 		default: // bash, zsh and other POSIX shells
-			fmt.Fprintf(&b, "export %s=%s\n", kv[0], posixQuote(kv[1]))
+			fmt.Fprintf(&b, "export %s=%s\n", kv[0], shellquote.POSIX(kv[1]))
 		}
 	}
 	return b.String()
 }
 
-// posixQuote single-quotes s; each quote inside closes the string, adds an escaped quote and reopens it.
-func posixQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// fishQuote single-quotes s; fish treats \ and ' specially inside quotes.
-func fishQuote(s string) string {
-	s = strings.ReplaceAll(s, `\`, `\\`)
-	return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
-}
-
-// powershellQuote uses a verbatim string, where only ' needs doubling
-// (including the typographic quotes PowerShell also accepts).
-func powershellQuote(s string) string {
-	r := strings.NewReplacer("'", "''", "\u2018", "\u2018\u2018", "\u2019", "\u2019\u2019", "\u201a", "\u201a\u201a", "\u201b", "\u201b\u201b")
-	return "'" + r.Replace(s) + "'"
-}
-
 // summary is the one line for humans after a login; never the token.
-func summary(c credential, verb string) string {
-	org := c.Profile.OrganizationName
-	if org == "" {
-		org = c.Profile.OrganizationID
-	}
+func summary(c credential.Credential, verb string) string {
+	org := c.Profile.OrgLabel()
 	if c.OIDC != nil && c.OIDC.KeepJWT {
 		return fmt.Sprintf("%s %s (%s) as %s: the identity provider's ID token is the credential (valid until %s).", verb, org, c.Host, c.Profile.DisplayName(),
 			c.OIDC.IDTokenExpiry.Local().Format("2006-01-02 15:04:05"))

@@ -24,10 +24,24 @@ func TestSpinnerOnlyOnATerminal(t *testing.T) {
 			env, _, errb := testEnv("", tc.vars)
 			env.StderrIsTerminal = tc.terminal
 			a := &app{env: env, quiet: tc.quiet}
+			// The spinner draws from its own goroutine: wait for it to
+			// show up (again) after text. Without decoration spin returns
+			// a no-op and starts nothing, so there is nothing to wait for.
+			drawnAfter := func(text string) {
+				if !tc.want {
+					return
+				}
+				waitFor(t, "the spinner", func() bool {
+					a.errMu.Lock()
+					defer a.errMu.Unlock()
+					_, rest, ok := strings.Cut(errb.String(), text)
+					return ok && strings.Contains(rest, "Ctrl-C to cancel")
+				})
+			}
 			stop := a.spin("waiting for the browser", time.Now())
-			time.Sleep(300 * time.Millisecond)
+			drawnAfter("")
 			a.say("a progress line")
-			time.Sleep(150 * time.Millisecond)
+			drawnAfter("a progress line\n")
 			stop()
 			out := errb.String()
 			drew := strings.Contains(out, "waiting for the browser") && strings.Contains(out, "Ctrl-C to cancel")

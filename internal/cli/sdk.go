@@ -11,7 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gdlogin/gdlogin/internal/failure"
 	"github.com/gdlogin/gdlogin/internal/store"
+	"github.com/gdlogin/gdlogin/internal/usecase/credential"
+	"github.com/gdlogin/gdlogin/internal/usecase/profile"
 )
 
 const sdkLong = `Write the profile into the GoodData Python SDK's profiles file,
@@ -83,16 +86,16 @@ func (a *app) runWriteSDKProfile(ctx context.Context, o *sdkOptions) error {
 // SDK's profiles file at path (empty: ~/.gooddata/profiles.yaml) under
 // name (empty: p.Name), and tells the user how the SDK gets the token.
 // The login command calls it for --write-sdk-profile.
-func (a *app) writeSDKProfile(ctx context.Context, p store.Profile, cred credential, name, path string) error {
+func (a *app) writeSDKProfile(ctx context.Context, p store.Profile, cred credential.Credential, name, path string) error {
 	return a.writeSDKProfileWith(ctx, p, cred, sdkOptions{name: name, path: path})
 }
 
-func (a *app) writeSDKProfileWith(ctx context.Context, p store.Profile, cred credential, o sdkOptions) error {
+func (a *app) writeSDKProfileWith(ctx context.Context, p store.Profile, cred credential.Credential, o sdkOptions) error {
 	if o.name == "" {
 		o.name = p.Name
 	}
 	if err := store.ValidateName(o.name); err != nil {
-		return &userError{code: ExitUsage, err: fmt.Errorf("--sdk-profile: %w", err)}
+		return &failure.Error{Kind: failure.Usage, Err: fmt.Errorf("--sdk-profile: %w", err)}
 	}
 	st, err := a.openStore()
 	if err != nil {
@@ -110,10 +113,10 @@ func (a *app) writeSDKProfileWith(ctx context.Context, p store.Profile, cred cre
 	}
 	if res.Form == store.SDKFormLegacy {
 		a.say("%s %s: profile %q (%s) with the literal token, legacy form; the file is mode 0600.", verb, res.Path, o.name, p.Host)
-		a.say("Rotating or logging out makes that copy stale: run gdlogin write-sdk-profile%s again afterwards.", profileFlag(p.Name))
+		a.say("Rotating or logging out makes that copy stale: run gdlogin write-sdk-profile%s again afterwards.", profile.Flag(p.Name))
 	} else {
 		a.say("%s %s: profile %q (%s) with token: $%s (the token itself is not in the file).", verb, res.Path, o.name, p.Host, res.TokenEnv)
-		a.say("Before using the GoodData SDK, export the token: eval \"$(gdlogin env%s)\"", profileFlag(p.Name))
+		a.say("Before using the GoodData SDK, export the token: eval \"$(gdlogin env%s)\"", profile.Flag(p.Name))
 		if res.DefaultProfile != "" && res.DefaultProfile != o.name {
 			a.say("The file's default_profile is %q; select this one with profile=%q.", res.DefaultProfile, o.name)
 		}

@@ -5,7 +5,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -15,8 +14,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gdlogin/gdlogin/internal/failure"
 	"github.com/gdlogin/gdlogin/internal/gooddata"
-	"github.com/gdlogin/gdlogin/internal/store"
+	"github.com/gdlogin/gdlogin/internal/usecase/status"
 )
 
 const statusLong = `Check the saved profiles with their organizations and show, for each: the
@@ -44,11 +44,7 @@ const statusExample = `  # All profiles
   # Machine-readable
   gdlogin status --output json | jq -r '.[] | select(.valid | not) | .profile'`
 
-const (
-	outText = "text"
-	// statusParallel bounds how many organizations status asks at once.
-	statusParallel = 8
-)
+const outText = "text"
 
 var listOutputs = []string{outText, outJSON}
 
@@ -67,21 +63,10 @@ func (a *app) statusCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", outText, "what to print on stdout: "+strings.Join(listOutputs, ", "))
-	cmd.Flags().DurationVar(&timeout, "timeout", 20*time.Second, "give up on organizations that have not answered after this long")
+	timeoutFlag(cmd.Flags(), &timeout, 20*time.Second, "give up on organizations that have not answered after this long")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(listOutputs, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
-
-// Problems a profile can have, as status --output json names them.
-const (
-	problemInvalidToken  = "invalid_token"  // the organization refused the token
-	problemUserMismatch  = "user_mismatch"  // the token belongs to another user
-	problemSecretMissing = "secret_missing" // the token is gone from its store
-	problemSecret        = "secret_error"   // the store could not be read
-	problemUnreachable   = "unreachable"    // no answer, refused, DNS, TLS
-	problemTimeout       = "timeout"        // --timeout ran out
-	problemServer        = "server_error"   // an answer that is not the expected one
-)
 
 // profileStatus is one row of status; its JSON is status --output json.
 type profileStatus struct {
@@ -109,9 +94,6 @@ func (a *app) runStatus(ctx context.Context, output string, timeout time.Duratio
 	if err := oneOf("output", output, listOutputs...); err != nil {
 		return err
 	}
-	if timeout <= 0 {
-		return usageErr("--timeout must be positive (got %s)", timeout)
-	}
 	current, err := a.profileName()
 	if err != nil {
 		return err
@@ -119,52 +101,22 @@ func (a *app) runStatus(ctx context.Context, output string, timeout time.Duratio
 	// Profiles are checked concurrently, and --verbose traces each call
 	// on stderr: one line at a time.
 	a.env.Stderr = &syncWriter{w: a.env.Stderr}
-	if a.caCert != "" {
-		if _, err := gooddata.NewHTTPClient(gooddata.HTTPConfig{CACertFile: a.caCert}); err != nil {
-			return &userError{code: ExitUsage, err: err}
-		}
+	if _, err := a.httpClient(); err != nil {
+		return err
 	}
 	st, err := a.openStore()
 	if err != nil {
 		return err
 	}
-	var profiles []store.Profile
-	if a.profile != "" {
-		p, err := st.Get(current)
-		if err != nil {
-			return a.storeError(err, current)
-		}
-		profiles = []store.Profile{p}
-	} else {
-		profiles, err = st.List()
-		if err != nil {
-			return a.storeError(err, current)
-		}
-	}
-	if len(profiles) == 0 {
-		return &userError{code: ExitAuth, msg: "not logged in: no saved profiles in " + st.ConfigPath(),
-			hint: "log in first: gdlogin login ORG_URL"}
-	}
-
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	rows := make([]profileStatus, len(profiles))
-	sem := make(chan struct{}, statusParallel)
-	var wg sync.WaitGroup
-	for i, p := range profiles {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			rows[i] = a.checkProfile(ctx, st, p, p.Name == current)
-		}()
-	}
-	wg.Wait()
-	if err := context.Cause(ctx); errors.Is(err, context.Canceled) {
+	deps := status.Deps{Profiles: a.profiles(st), Client: a.client}
+	checks, err := deps.Run(ctx, status.Input{Current: current, Only: a.profile != "", Timeout: timeout})
+	if err != nil {
 		return err
 	}
-
+	rows := make([]profileStatus, len(checks))
+	for i, c := range checks {
+		rows[i] = a.statusRow(c)
+	}
 	if output == outJSON {
 		enc := json.NewEncoder(a.env.Stdout)
 		enc.SetIndent("", "  ")
@@ -177,55 +129,21 @@ func (a *app) runStatus(ctx context.Context, output string, timeout time.Duratio
 	return statusOutcome(rows)
 }
 
-// checkProfile asks p's organization who p's token belongs to.
-func (a *app) checkProfile(ctx context.Context, st *store.Store, p store.Profile, current bool) profileStatus {
+// statusRow is a checked profile as status shows it.
+func (a *app) statusRow(c status.Check) profileStatus {
+	p := c.Profile
 	row := profileStatus{
-		Profile: p.Name, Current: current, Host: p.Host, UserID: p.UserID,
+		Profile: p.Name, Current: c.Current, Host: p.Host, UserID: p.UserID,
 		OrganizationID: p.OrganizationID, OrganizationName: p.OrganizationName,
 		TokenID: p.TokenID, CreatedAt: p.CreatedAt.UTC(), Age: humanAge(a.env.Now().Sub(p.CreatedAt)),
 		Method: string(p.Method), SecretStore: string(p.SecretStore),
+		Valid: c.Valid, Problem: c.Problem, Reason: c.Reason, hint: c.Hint,
 	}
-	relogin := "log in again: " + loginHint(p.Name, p.Host)
-	tok, err := a.usableToken(ctx, st, p)
-	if err != nil {
-		row.Problem, row.Reason, row.code = problemSecret, err.Error(), exitCode(err)
-		row.hint = hintOf(err)
-		if errors.Is(err, store.ErrSecretNotFound) {
-			row.Problem, row.hint = problemSecretMissing, relogin
-		}
-		return row
-	}
-	client, err := a.client(p.Host, tok.Reveal())
-	if err != nil {
-		row.Problem, row.Reason, row.code, row.hint = problemServer, err.Error(), exitCode(err), hintOf(err)
-		return row
-	}
-	me, err := client.Profile(ctx)
-	var ae *gooddata.APIError
-	var ne *gooddata.NetworkError
-	switch {
-	case err == nil && me.UserID != p.UserID:
-		row.Problem, row.code, row.hint = problemUserMismatch, ExitAuth, relogin
-		row.Reason = fmt.Sprintf("the token belongs to %s, not to %s", me.DisplayName(), p.UserID)
-	case err == nil:
-		row.Valid = true
-		row.UserName = me.Name
-		row.OrganizationID, row.OrganizationName = me.OrganizationID, me.OrganizationName
-	case errors.As(err, &ae) && (ae.Kind == gooddata.KindInvalidToken || ae.Kind == gooddata.KindNotLoggedIn):
-		row.Problem, row.code, row.hint = problemInvalidToken, ExitAuth, relogin
-		row.Reason = "the organization refused the token (was it deleted on the server?)" + traceSuffix(ae.TraceID)
-	case errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded):
-		row.Problem, row.code, row.hint = problemUnreachable, ExitNetwork, hintOf(err)
-		row.Reason = err.Error()
-		if (ne != nil && ne.Kind == gooddata.NetTimeout) || errors.Is(err, context.DeadlineExceeded) {
-			row.Problem, row.code = problemTimeout, ExitTimeout
-			row.hint = "the organization did not answer in time; check the URL and your network, or allow more time with --timeout"
-		}
-	default:
-		row.Problem, row.Reason, row.code, row.hint = problemServer, err.Error(), exitCode(err), hintOf(err)
-		if row.code == ExitOK {
-			row.code = ExitError
-		}
+	if c.Valid {
+		row.UserName = c.Owner.Name
+		row.OrganizationID, row.OrganizationName = c.Owner.OrganizationID, c.Owner.OrganizationName
+	} else {
+		row.code = exitCodes[c.Kind]
 	}
 	return row
 }
@@ -242,18 +160,6 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	return s.w.Write(p)
 }
 
-func hintOf(err error) string {
-	var ue *userError
-	if errors.As(err, &ue) && ue.hint != "" {
-		return ue.hint
-	}
-	var h hinter
-	if errors.As(err, &h) {
-		return h.Hint()
-	}
-	return ""
-}
-
 // writeStatusTable writes the rows as a table on stdout.
 func writeStatusTable(a *app, rows []profileStatus) error {
 	tw := tabwriter.NewWriter(a.env.Stdout, 0, 0, 2, ' ', 0)
@@ -267,10 +173,7 @@ func writeStatusTable(a *app, rows []profileStatus) error {
 		if r.UserName != "" {
 			user = r.UserName + " (" + r.UserID + ")"
 		}
-		org := r.OrganizationName
-		if org == "" {
-			org = r.OrganizationID
-		}
+		org := (&gooddata.Profile{OrganizationID: r.OrganizationID, OrganizationName: r.OrganizationName}).OrgLabel()
 		state := "valid"
 		if !r.Valid {
 			state = "INVALID (" + problemWords(r.Problem) + ")"
@@ -328,7 +231,7 @@ func statusOutcome(rows []profileStatus) error {
 		}
 		msg = b.String()
 	}
-	return &userError{code: code, msg: msg, hint: strings.Join(hints, "; ")}
+	return &failure.Error{Kind: kindOfExit(code), Message: msg, Advice: strings.Join(hints, "; ")}
 }
 
 // problemWords is a problem code for humans: "invalid token".

@@ -9,15 +9,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gdlogin/gdlogin/internal/failure"
 	"github.com/gdlogin/gdlogin/internal/gooddata"
-	"github.com/gdlogin/gdlogin/internal/store"
+	"github.com/gdlogin/gdlogin/internal/usecase/tokens"
 )
 
 const tokensLong = `List and delete a user's API tokens on the organization's server, with the
@@ -78,7 +78,7 @@ func (a *app) tokensListCommand() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.user, "user", "", "list the tokens of this user `ID` (admins)")
 	f.StringVarP(&o.output, "output", "o", outText, "what to print on stdout: "+strings.Join(listOutputs, ", "))
-	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "give up on the server after this long")
+	timeoutFlag(f, &o.timeout, 30*time.Second, "give up on the server after this long")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(listOutputs, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -93,88 +93,45 @@ type listedToken struct {
 	Profiles []string `json:"profiles"`
 }
 
-// tokensSession is what tokens list and delete share: the current
-// profile, a client with its token, and the tokens saved on this machine.
-type tokensSession struct {
-	profile store.Profile
-	client  *gooddata.Client
-	target  string              // whose tokens
-	held    map[string][]string // token id → profiles holding it (same host and user)
-}
-
-func (a *app) openTokensSession(ctx context.Context, user string) (*tokensSession, error) {
+// tokensSession opens the token use case on the current profile.
+func (a *app) tokensSession(ctx context.Context, user string) (*tokens.Session, error) {
 	st, name, err := a.profileStore()
 	if err != nil {
 		return nil, err
 	}
-	cred, p, err := a.loadCredential(ctx, st, name)
-	if err != nil {
-		return nil, err
-	}
-	client, err := a.client(p.Host, cred.Token.Reveal())
-	if err != nil {
-		return nil, err
-	}
-	s := &tokensSession{profile: p, client: client, target: p.UserID, held: map[string][]string{}}
-	if user != "" {
-		s.target = user
-	}
-	all, err := st.List()
-	if err != nil {
-		return nil, a.storeError(err, name)
-	}
-	for _, q := range all {
-		if q.Host == p.Host && q.UserID == s.target && q.TokenID != "" {
-			s.held[q.TokenID] = append(s.held[q.TokenID], q.Name)
-		}
-	}
-	return s, nil
-}
-
-// inUse reports whether id is the token the current profile uses.
-func (s *tokensSession) inUse(id string) bool {
-	return s.target == s.profile.UserID && id == s.profile.TokenID
+	return tokens.Deps{Profiles: a.profiles(st), Client: a.client}.Open(ctx, name, user)
 }
 
 func (a *app) runTokensList(ctx context.Context, o *tokensOptions) error {
 	if err := oneOf("output", o.output, listOutputs...); err != nil {
 		return err
 	}
-	if o.timeout <= 0 {
-		return usageErr("--timeout must be positive (got %s)", o.timeout)
-	}
-	s, err := a.openTokensSession(ctx, o.user)
+	s, err := a.tokensSession(ctx, o.user)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
-	defer cancel()
-	tokens, err := s.client.ListTokens(ctx, s.target)
+	list, err := s.List(ctx, o.timeout)
 	if err != nil {
-		return a.explainTokensError(err, s)
+		return err
 	}
-	rows := make([]listedToken, 0, len(tokens))
-	for _, t := range tokens {
-		held := s.held[t.ID]
-		if held == nil {
-			held = []string{}
-		}
-		rows = append(rows, listedToken{ID: t.ID, UserID: s.target, InUse: s.inUse(t.ID), Profiles: held})
+	rows := make([]listedToken, 0, len(list))
+	for _, t := range list {
+		rows = append(rows, listedToken{ID: t.ID, UserID: t.UserID, InUse: t.InUse, Profiles: t.Profiles})
 	}
 	if o.output == outJSON {
 		enc := json.NewEncoder(a.env.Stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rows)
 	}
-	a.say("API tokens of %s on %s:", s.target, s.profile.Host)
+	a.say("API tokens of %s on %s:", s.Target, s.Profile.Host)
 	tw := tabwriter.NewWriter(a.env.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TOKEN ID\tON THIS MACHINE")
 	for _, r := range rows {
 		mark := ""
 		switch {
 		case r.InUse:
-			mark = "in use (profile " + s.profile.Name + ")"
-			if others := without(r.Profiles, s.profile.Name); len(others) > 0 {
+			mark = "in use (profile " + s.Profile.Name + ")"
+			if others := without(r.Profiles, s.Profile.Name); len(others) > 0 {
 				mark += ", saved (profile " + strings.Join(others, ", ") + ")"
 			}
 		case len(r.Profiles) > 0:
@@ -191,17 +148,6 @@ func (a *app) runTokensList(ctx context.Context, o *tokensOptions) error {
 	return nil
 }
 
-// unique drops repeated values, keeping the first of each.
-func unique(list []string) []string {
-	var out []string
-	for _, v := range list {
-		if !slices.Contains(out, v) {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 func without(list []string, x string) []string {
 	var out []string
 	for _, v := range list {
@@ -210,24 +156,6 @@ func without(list []string, x string) []string {
 		}
 	}
 	return out
-}
-
-// explainTokensError adds what to do when listing or deleting is refused.
-func (a *app) explainTokensError(err error, s *tokensSession) error {
-	var ae *gooddata.APIError
-	if errors.As(err, &ae) {
-		switch {
-		case ae.Kind == gooddata.KindForbidden && s.target != s.profile.UserID:
-			return withHint(ExitAuth, err, fmt.Sprintf("managing the tokens of %s needs the MANAGE permission; use an admin's profile (--profile)", s.target))
-		case ae.Kind == gooddata.KindForbidden:
-			return withHint(ExitAuth, err, "managing your own API tokens needs the SELF_CREATE_TOKEN (or MANAGE) permission; ask an organization admin")
-		case ae.Kind == gooddata.KindInvalidToken || ae.Kind == gooddata.KindNotLoggedIn:
-			return withHint(ExitAuth, err, "the saved token of profile "+s.profile.Name+" no longer works; log in again: "+loginHint(s.profile.Name, s.profile.Host))
-		case ae.Kind == gooddata.KindNotFound && s.target != s.profile.UserID:
-			return withHint(ExitUsage, err, fmt.Sprintf("is %q the id of a user of this organization?", s.target))
-		}
-	}
-	return err
 }
 
 const tokensDeleteLong = `Delete API tokens on the server by id. A deleted token stops working at once,
@@ -262,7 +190,7 @@ func (a *app) tokensDeleteCommand() *cobra.Command {
 		Example: tokensDeleteExample,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usageErr("%s takes one or more token ids; see gdlogin tokens list", cmd.CommandPath())
+				return failure.Usagef("%s takes one or more token ids; see gdlogin tokens list", cmd.CommandPath())
 			}
 			return nil
 		},
@@ -273,77 +201,60 @@ func (a *app) tokensDeleteCommand() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.user, "user", "", "delete tokens of this user `ID` (admins)")
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation")
-	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "give up on the server after this long")
+	timeoutFlag(f, &o.timeout, 30*time.Second, "give up on the server after this long")
 	return cmd
 }
 
 func (a *app) runTokensDelete(ctx context.Context, o *tokensOptions, ids []string) error {
-	if o.timeout <= 0 {
-		return usageErr("--timeout must be positive (got %s)", o.timeout)
-	}
-	ids = unique(ids)
+	ids = tokens.Unique(ids)
 	for _, id := range ids {
 		if !gooddata.ValidTokenID(id) {
-			return usageErr("%q is not a valid token id: use letters, digits, '.', '_' and '-' (not first '.'), up to 255 characters", id)
+			return tokens.InvalidIDError(id)
 		}
 	}
 	if !o.yes && !a.env.StdinIsTerminal {
-		return &userError{code: ExitUsage, msg: "tokens delete needs a confirmation, and there is no terminal to ask on",
-			hint: "pass --yes to delete without asking"}
+		return failure.New(failure.Usage, "tokens delete needs a confirmation, and there is no terminal to ask on",
+			"pass --yes to delete without asking")
 	}
-	s, err := a.openTokensSession(ctx, o.user)
+	s, err := a.tokensSession(ctx, o.user)
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		if s.inUse(id) {
-			return &userError{code: ExitUsage,
-				msg:  fmt.Sprintf("API token %q is the one profile %q uses; tokens delete would leave the profile with a dead token", id, s.profile.Name),
-				hint: "run gdlogin logout" + profileFlag(s.profile.Name) + ", which deletes it on the server and here"}
-		}
+	if ids, err = s.CheckDelete(ids); err != nil {
+		return err
 	}
 	for _, id := range ids {
-		if held := s.held[id]; len(held) > 0 {
+		if held := s.Held[id]; len(held) > 0 {
 			a.warn("profile %s on this machine uses API token %q and will stop working", strings.Join(held, ", "), id)
 		}
 	}
 	if !o.yes {
-		ok, err := a.confirm(fmt.Sprintf("Delete %d API token(s) of %s on %s (%s)? [y/N] ", len(ids), s.target, s.profile.Host, strings.Join(ids, ", ")))
+		ok, err := a.confirm(fmt.Sprintf("Delete %d API token(s) of %s on %s (%s)? [y/N] ", len(ids), s.Target, s.Profile.Host, strings.Join(ids, ", ")))
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return &userError{code: ExitError, msg: "not confirmed; nothing was deleted"}
+			return failure.New(failure.Other, "not confirmed; nothing was deleted", "")
 		}
 	}
-
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
-	defer cancel()
 	var first error
 	failed := 0
-	for _, id := range ids {
-		err := s.client.DeleteToken(ctx, s.target, id)
-		if err == nil {
-			a.say("Deleted API token %q of %s.", id, s.target)
-			for _, name := range s.held[id] {
+	_, err = s.Delete(ctx, ids, o.timeout, func(d tokens.Deletion) {
+		if d.Err == nil {
+			a.say("Deleted API token %q of %s.", d.ID, s.Target)
+			for _, name := range d.HeldBy {
 				a.say("Profile %q used it; remove it with gdlogin logout --profile %s.", name, name)
 			}
-			continue
-		}
-		if errors.Is(err, context.Canceled) {
-			return err
+			return
 		}
 		failed++
-		var ae *gooddata.APIError
-		if errors.As(err, &ae) && ae.Kind == gooddata.KindNotFound {
-			err = withHint(ExitUsage, err, "gdlogin tokens list shows the ids")
-		} else {
-			err = a.explainTokensError(err, s)
-		}
-		fmt.Fprintf(a.env.Stderr, "could not delete API token %q: %v\n", id, err)
+		fmt.Fprintf(a.env.Stderr, "could not delete API token %q: %v\n", d.ID, d.Err)
 		if first == nil {
-			first = err
+			first = d.Err
 		}
+	})
+	if err != nil {
+		return err
 	}
 	if first == nil {
 		return nil
@@ -351,9 +262,9 @@ func (a *app) runTokensDelete(ctx context.Context, o *tokensOptions, ids []strin
 	if len(ids) == 1 {
 		return first
 	}
-	return &userError{code: exitCode(first), err: first,
-		msg:  fmt.Sprintf("%d of %d API tokens could not be deleted (see above)", failed, len(ids)),
-		hint: hintOf(first)}
+	return &failure.Error{Kind: failure.KindOf(first), Err: first,
+		Message: fmt.Sprintf("%d of %d API tokens could not be deleted (see above)", failed, len(ids)),
+		Advice:  failure.HintOf(first)}
 }
 
 // confirm asks a yes/no question on stderr and reads the answer from stdin.

@@ -219,11 +219,7 @@ func startLogin(t *testing.T, o *org) *web.Server {
 		t.Fatal(err)
 	}
 	srv.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
+	t.Cleanup(func() { srv.Close() })
 	return srv
 }
 

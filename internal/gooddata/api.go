@@ -280,3 +280,11 @@ func SuffixTokenID(id string) string {
 	}
 	return id + string(suffix)
 }
+
+// OrgLabel names the organization for sentences: its name, else its id.
+func (p *Profile) OrgLabel() string {
+	if p.OrganizationName != "" {
+		return p.OrganizationName
+	}
+	return p.OrganizationID
+}

@@ -19,10 +19,12 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gdlogin/gdlogin/internal/httpclient"
 )
 
 // MaxBodyBytes bounds every response body the client reads.
-const MaxBodyBytes = 1 << 20
+const MaxBodyBytes = httpclient.DefaultMaxBody
 
 // Media types of the GoodData API.
 const (
@@ -73,10 +75,10 @@ type TraceEvent struct {
 
 // Options configure a Client.
 type Options struct {
-	// HTTPClient does the requests; nil means NewHTTPClient(HTTPConfig{}).
+	// HTTPClient does the requests; nil means httpclient.New with its
+	// defaults (the client sets the User-Agent, caps bodies and never
+	// follows redirects).
 	HTTPClient *http.Client
-	// UserAgent is sent on every request, e.g. "gdlogin/1.2.3".
-	UserAgent string
 	// Trace, when set, is told about every exchange.
 	Trace func(TraceEvent)
 }
@@ -115,14 +117,11 @@ func New(orgURL string, token string, opts Options) (*Client, error) {
 		return nil, fmt.Errorf("organization URL %q is not an absolute URL", orgURL)
 	}
 	if opts.HTTPClient == nil {
-		hc, err := NewHTTPClient(HTTPConfig{})
+		hc, err := httpclient.New(httpclient.Config{})
 		if err != nil {
 			return nil, err
 		}
 		opts.HTTPClient = hc
-	}
-	if opts.UserAgent == "" {
-		opts.UserAgent = "gdlogin"
 	}
 	return &Client{org: &url.URL{Scheme: u.Scheme, Host: u.Host}, token: token, opts: opts, gen: &generationCache{}}, nil
 }
@@ -243,7 +242,6 @@ func (c *Client) exchange(ctx context.Context, gen Generation, r request) (*resp
 	}
 	req.Header.Set("Accept", MediaJSON)
 	req.Header.Set("X-Requested-With", "XMLHttpRequest")
-	req.Header.Set("User-Agent", c.opts.UserAgent)
 	if r.body != nil {
 		req.Header.Set("Content-Type", MediaJSONAPI)
 	}
@@ -261,10 +259,11 @@ func (c *Client) exchange(ctx context.Context, gen Generation, r request) (*resp
 	traceID := res.Header.Get("X-GDC-TRACE-ID")
 	data, rerr := io.ReadAll(io.LimitReader(res.Body, MaxBodyBytes+1))
 	c.trace(TraceEvent{Method: r.method, URL: target, Status: res.StatusCode, TraceID: traceID, Duration: time.Since(start), Err: rerr})
-	if rerr != nil {
+	var tooLarge *httpclient.BodyTooLargeError
+	if rerr != nil && !errors.As(rerr, &tooLarge) {
 		return nil, classifyTransport(ctx, r.op, c.org, rerr)
 	}
-	if len(data) > MaxBodyBytes {
+	if len(data) > MaxBodyBytes || tooLarge != nil {
 		return nil, &APIError{Op: r.op, Method: r.method, URL: target, Status: res.StatusCode, TraceID: traceID,
 			Kind: KindNotGoodData, Detail: fmt.Sprintf("the answer is larger than %d bytes", MaxBodyBytes)}
 	}

@@ -1,6 +1,8 @@
 package gooddata
 
 import (
+	"github.com/gdlogin/gdlogin/internal/httpclient"
+
 	"context"
 	"encoding/json"
 	"encoding/pem"
@@ -26,7 +28,7 @@ func newTestClient(t *testing.T, h http.Handler) (*Client, *httptest.Server) {
 	t.Helper()
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
-	c, err := New(ts.URL, testToken, Options{UserAgent: "gdlogin/test"})
+	c, err := New(ts.URL, testToken, Options{HTTPClient: testHTTPClient(t, "gdlogin/test")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,7 +368,7 @@ func TestTLSAndCACert(t *testing.T) {
 	if err := os.WriteFile(caFile, pemBytes, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	hc, err := NewHTTPClient(HTTPConfig{CACertFile: caFile})
+	hc, err := httpclient.New(httpclient.Config{CACertFile: caFile})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,10 +379,10 @@ func TestTLSAndCACert(t *testing.T) {
 
 	bad := filepath.Join(t.TempDir(), "bad.pem")
 	os.WriteFile(bad, []byte("not a certificate"), 0o600)
-	if _, err := NewHTTPClient(HTTPConfig{CACertFile: bad}); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
+	if _, err := httpclient.New(httpclient.Config{CACertFile: bad}); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
 		t.Fatalf("bad CA file: %v", err)
 	}
-	if _, err := NewHTTPClient(HTTPConfig{CACertFile: filepath.Join(t.TempDir(), "missing.pem")}); err == nil || !strings.Contains(err.Error(), "--ca-cert") {
+	if _, err := httpclient.New(httpclient.Config{CACertFile: filepath.Join(t.TempDir(), "missing.pem")}); err == nil || !strings.Contains(err.Error(), "--ca-cert") {
 		t.Fatalf("missing CA file: %v", err)
 	}
 }
@@ -494,4 +496,14 @@ func TestSecretNeverFormats(t *testing.T) {
 	if strings.Contains(fmt.Sprintf("%v %+v %s", c, c, c), testToken) {
 		t.Fatal("client formatting leaked the token")
 	}
+}
+
+// testHTTPClient is the production client with a test User-Agent.
+func testHTTPClient(t *testing.T, userAgent string) *http.Client {
+	t.Helper()
+	hc, err := httpclient.New(httpclient.Config{UserAgent: userAgent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hc
 }

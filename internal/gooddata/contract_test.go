@@ -87,7 +87,7 @@ func TestContractRecordedTokens(t *testing.T) {
 	srv := &replayServer{t: t, rec: rec}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
-	c, err := New(ts.URL, "c2VjcmV0", Options{UserAgent: "gdlogin/test"})
+	c, err := New(ts.URL, "c2VjcmV0", Options{HTTPClient: testHTTPClient(t, "gdlogin/test")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -246,3 +246,14 @@ func tlsCause(err error) error {
 	}
 	return err
 }
+
+// RefusedToken returns the API error when err is the organization refusing
+// the bearer token itself (invalid, expired, deleted, or not accepted as a
+// login), as opposed to refusing one action.
+func RefusedToken(err error) (*APIError, bool) {
+	var ae *APIError
+	if errors.As(err, &ae) && (ae.Kind == KindInvalidToken || ae.Kind == KindNotLoggedIn) {
+		return ae, true
+	}
+	return nil, false
+}

@@ -137,7 +137,9 @@ func TestWebCryptoInterop(t *testing.T) {
 }
 
 func runInterop(t *testing.T, c interopCase) vector {
-	org := handofftest.NewOrg(t, c.org)
+	oo := c.org
+	oo.Script = static.HandoffScript()
+	org := handofftest.NewOrg(t, oo)
 	gd := handofftest.NewListener(t)
 	b := handofftest.NewBrowser(t, org.Host)
 	b.Trust(org.URL, testInstallationKey.IDText()) // a returning user

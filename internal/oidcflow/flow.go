@@ -39,6 +39,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/gdlogin/gdlogin/internal/gooddata"
+	"github.com/gdlogin/gdlogin/internal/httpclient"
 	"github.com/gdlogin/gdlogin/web"
 )
 
@@ -80,8 +81,10 @@ type Config struct {
 	// token (--keep-jwt).
 	Offline bool
 	// HTTPClient talks to the identity provider (discovery, keys, token
-	// endpoint); nil means http.DefaultClient. Pass one that trusts a
-	// custom CA (--ca-cert) and honours the proxy settings.
+	// endpoint); nil means httpclient.New with its defaults. Pass one from
+	// httpclient.New: it trusts --ca-cert, honours the proxy settings, and
+	// caps and times out every answer, so that a provider that streams
+	// forever cannot hold the login or fill the memory.
 	HTTPClient *http.Client
 	// ClockSkew is the tolerance of the expiry check; zero means
 	// DefaultClockSkew.
@@ -102,9 +105,10 @@ type Config struct {
 	Use func(ctx context.Context, t *Tokens) (string, error)
 	// Events, when set, hears about progress, for the terminal.
 	Events func(Event)
-	// Grace is how long Close keeps serving after a page showed the
-	// outcome, until that page has loaded its style sheet; zero means 2
-	// seconds, a negative value none.
+	// Grace bounds how long Close waits, once the login has an outcome,
+	// for the page that shows it (the callback page, which must still load
+	// its style sheet); zero means web.DefaultGrace, a negative value no
+	// wait. It means the same in package web.
 	Grace time.Duration
 }
 
@@ -397,7 +401,11 @@ func (c Config) normalize() (Config, error) {
 		return c, errors.New("the client id is empty")
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = http.DefaultClient
+		hc, err := httpclient.New(httpclient.Config{})
+		if err != nil {
+			return c, err
+		}
+		c.HTTPClient = hc
 	}
 	if c.ClockSkew == 0 {
 		c.ClockSkew = DefaultClockSkew
@@ -409,7 +417,7 @@ func (c Config) normalize() (Config, error) {
 		c.Now = time.Now
 	}
 	if c.Grace == 0 {
-		c.Grace = 2 * time.Second
+		c.Grace = web.DefaultGrace
 	}
 	c.Scopes = EffectiveScopes(c.Scopes, c.Offline)
 	return c, nil

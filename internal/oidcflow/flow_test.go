@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -19,7 +20,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coreos/go-oidc/v3/oidc"
+
 	"github.com/gdlogin/gdlogin/internal/gooddata"
+	"github.com/gdlogin/gdlogin/internal/httpclient"
 	"github.com/gdlogin/gdlogin/internal/orgsim"
 )
 
@@ -725,4 +729,62 @@ func TestCloseLetsTheOutcomePageLoadItsStyleSheet(t *testing.T) {
 			t.Error("the listener is still open")
 		}
 	}
+}
+
+// endless answers every request with a JSON document that never ends, as
+// fast as the client reads; it records whether the client hung up.
+func endless(t *testing.T, path string, before http.HandlerFunc) (*httptest.Server, chan struct{}) {
+	t.Helper()
+	hungUp := make(chan struct{}, 8)
+	var ts *httptest.Server
+	ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != path {
+			before(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"keys":[`))
+		chunk := []byte(strings.Repeat(`{"kty":"RSA","n":"AAAA","e":"AQAB"},`, 1000))
+		for {
+			if _, err := w.Write(chunk); err != nil {
+				hungUp <- struct{}{}
+				return
+			}
+		}
+	}))
+	t.Cleanup(ts.Close)
+	return ts, hungUp
+}
+
+// TestEndlessProviderDocumentsFailFast: discovery and the key set are read
+// with the capped client, so a provider that streams forever ends the
+// login with a clear error instead of filling the memory.
+func TestEndlessProviderDocumentsFailFast(t *testing.T) {
+	ts, hungUp := endless(t, "/.well-known/openid-configuration", http.NotFound)
+	// The default client (nil HTTPClient) is the capped one too.
+	_, err := Start(context.Background(), Config{Issuer: ts.URL, ClientID: "gdlogin", Listener: listen(t, 0)})
+	var de *DiscoveryError
+	if !errors.As(err, &de) {
+		t.Fatalf("discovery: %v", err)
+	}
+	// go-oidc formats the cause into its message (no %w).
+	if want := "the answer of " + ts.URL + "/.well-known/openid-configuration is larger than 1 MiB"; !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("discovery: %v", err)
+	}
+	<-hungUp
+
+	// go-oidc's key set, fetched with the client Start passes it.
+	var keys *httptest.Server
+	keys, hungUp = endless(t, "/keys", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
+	hc, err := httpclient.New(httpclient.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := oidc.ClientContext(context.Background(), hc)
+	const jwt = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.e30.c2ln"
+	_, err = oidc.NewRemoteKeySet(ctx, keys.URL+"/keys").VerifySignature(ctx, jwt)
+	if err == nil || !strings.Contains(err.Error(), "is larger than 1 MiB") {
+		t.Errorf("key set: %v", err)
+	}
+	<-hungUp
 }

@@ -2,12 +2,12 @@ package oidcflow
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/oauth2"
 
+	"github.com/gdlogin/gdlogin/internal/failure"
 	"github.com/gdlogin/gdlogin/static"
 	"github.com/gdlogin/gdlogin/templates"
 )
@@ -126,11 +126,7 @@ func (f *Flow) fail(c echo.Context, code int, err error, heading string) error {
 	}
 	f.emit(Event{Kind: EventFailed, Err: err})
 	f.outcomeShown()
-	hint := ""
-	var h interface{ Hint() string }
-	if errors.As(err, &h) {
-		hint = h.Hint()
-	}
+	hint := failure.HintOf(err)
 	return f.base.Render(c, code, templates.OIDCPage(templates.OIDCData{
 		Title:   "Login failed",
 		Heading: heading,

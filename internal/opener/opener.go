@@ -21,7 +21,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/shlex"
 	"github.com/pkg/browser"
+
+	"github.com/gdlogin/gdlogin/internal/shellquote"
 )
 
 // DefaultWait is how long Open waits for an opener before it lets the
@@ -109,14 +112,20 @@ func (o Opener) candidates() []func(string) error {
 		run = runCommand
 	}
 	if o.Command != "" {
-		return []func(string) error{func(u string) error { return runTemplate(run, o.Command, u, out) }}
+		return []func(string) error{func(u string) error {
+			fields, err := CommandWords(o.Command)
+			if err != nil {
+				return err
+			}
+			return runTemplate(run, fields, u, out)
+		}}
 	}
 	var cs []func(string) error
 	if o.Getenv != nil {
 		if env := strings.TrimSpace(o.Getenv("BROWSER")); env != "" {
 			for _, line := range strings.Split(env, ":") {
 				if line = strings.TrimSpace(line); line != "" {
-					cs = append(cs, func(u string) error { return runTemplate(run, line, u, out) })
+					cs = append(cs, func(u string) error { return runTemplate(run, strings.Fields(line), u, out) })
 				}
 			}
 			return cs
@@ -180,25 +189,9 @@ func detectWSL(files []string) bool {
 // powerShellArgs starts the default Windows browser on u through
 // Start-Process. The URL is a PowerShell single-quoted string, in which
 // nothing is expanded; checkURL has already refused quotes of any kind,
-// and quotePowerShell doubles them anyway.
+// and shellquote.PowerShell doubles them anyway.
 func powerShellArgs(u string) []string {
-	return []string{"-NoProfile", "-NonInteractive", "-Command", "Start-Process " + quotePowerShell(u)}
-}
-
-// quotePowerShell writes s as a PowerShell single-quoted string literal.
-// PowerShell ends such a string at ' and at the typographic single quotes
-// U+2018 to U+201B, so each of those is doubled.
-func quotePowerShell(s string) string {
-	var b strings.Builder
-	b.WriteByte('\'')
-	for _, r := range s {
-		if r == '\'' || r >= '\u2018' && r <= '\u201b' {
-			b.WriteRune(r)
-		}
-		b.WriteRune(r)
-	}
-	b.WriteByte('\'')
-	return b.String()
+	return []string{"-NoProfile", "-NonInteractive", "-Command", "Start-Process " + shellquote.PowerShell(u)}
 }
 
 // checkURL accepts only absolute http(s) URLs written with letters, digits
@@ -222,10 +215,25 @@ func plainURLRune(r rune) bool {
 	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("-._~:/?#[]@=%+,", r)
 }
 
-// runTemplate runs a command line with the URL as one argument: in place
-// of %s, or appended. No shell is involved.
-func runTemplate(run func(string, []string, io.Writer) error, line, u string, out io.Writer) error {
-	fields := strings.Fields(line)
+// CommandWords splits a --browser-command into the program and its
+// arguments as a POSIX shell would, quotes and backslashes included, so
+// that a path with spaces can be quoted:
+// "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome" --new-window.
+// Nothing is expanded and no shell runs.
+func CommandWords(line string) ([]string, error) {
+	fields, err := shlex.Split(line)
+	if err != nil {
+		return nil, fmt.Errorf("the browser command %q cannot be split into words: %w", line, err)
+	}
+	if len(fields) == 0 {
+		return nil, errors.New("empty browser command")
+	}
+	return fields, nil
+}
+
+// runTemplate runs a command with the URL as one argument: in place of %s,
+// or appended. No shell is involved.
+func runTemplate(run func(string, []string, io.Writer) error, fields []string, u string, out io.Writer) error {
 	if len(fields) == 0 {
 		return errors.New("empty browser command")
 	}

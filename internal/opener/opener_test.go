@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gdlogin/gdlogin/internal/shellquote"
 )
 
 type call struct {
@@ -362,10 +364,10 @@ func TestQuotePowerShell(t *testing.T) {
 		"a\u2018b\u2019": "'a\u2018\u2018b\u2019\u2019'",
 		"$(calc) `x` &":  "'$(calc) `x` &'",
 	} {
-		if got := quotePowerShell(in); got != want {
-			t.Errorf("quotePowerShell(%q) = %q, want %q", in, got, want)
+		if got := shellquote.PowerShell(in); got != want {
+			t.Errorf("shellquote.PowerShell(%q) = %q, want %q", in, got, want)
 		}
-		if got, rest, ok := readPowerShellLiteral(quotePowerShell(in)); !ok || got != in || rest != "" {
+		if got, rest, ok := readPowerShellLiteral(shellquote.PowerShell(in)); !ok || got != in || rest != "" {
 			t.Errorf("%q reads back as %q, rest %q, ok %v", in, got, rest, ok)
 		}
 	}
@@ -382,7 +384,7 @@ func FuzzQuotePowerShell(f *testing.F) {
 		if !utf8.ValidString(s) {
 			return
 		}
-		got, rest, ok := readPowerShellLiteral(quotePowerShell(s))
+		got, rest, ok := readPowerShellLiteral(shellquote.PowerShell(s))
 		if !ok || got != s || rest != "" {
 			t.Fatalf("%q reads back as %q, rest %q, ok %v", s, got, rest, ok)
 		}
@@ -413,4 +415,30 @@ func readPowerShellLiteral(src string) (value, rest string, ok bool) {
 		return b.String(), string(rs[i+1:]), true
 	}
 	return "", "", false
+}
+
+// TestCommandWithQuotedPath: --browser-command splits as a shell would, so
+// a quoted path with spaces stays one word and the URL one argument.
+func TestCommandWithQuotedPath(t *testing.T) {
+	var calls []call
+	o := Opener{Command: `"/Applications/Google Chrome.app/Contents/MacOS/Google Chrome" --new-window`, run: recording(&calls, nil)}
+	if err := o.Open(startURL); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 1 || calls[0].name != "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome" ||
+		!slices.Equal(calls[0].args, []string{"--new-window", startURL}) {
+		t.Fatalf("calls %q", calls)
+	}
+	calls = nil
+	o.Command = `'my browser' --url=%s --profile 'Work Profile'`
+	if err := o.Open(startURL); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 1 || calls[0].name != "my browser" || !slices.Equal(calls[0].args, []string{"--url=" + startURL, "--profile", "Work Profile"}) {
+		t.Fatalf("calls %q", calls)
+	}
+	o.Command = `"/unclosed/quote --new-window`
+	if err := o.Open(startURL); err == nil || !strings.Contains(err.Error(), "cannot be split into words") {
+		t.Fatalf("unclosed quote: %v", err)
+	}
 }

@@ -20,8 +20,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/gdlogin/gdlogin/static"
 )
 
 // OrgCSP is the organization's Content-Security-Policy (SPEC 6): no inline
@@ -44,7 +42,11 @@ type OrgOptions struct {
 	// answer, as a network failure would.
 	DropCreate bool
 	Token      string // the bearer token to hand out; default base64(userId:tokenId:secret)
-	TraceID    string // X-GDC-TRACE-ID of every API answer; default "trace-0001"
+	// Script is the handoff script served at /handoff.js (static.HandoffScript
+	// in gdlogin's tests); nil answers 404. The caller passes it in, so that
+	// this package, and the crypto package's tests, do not import the assets.
+	Script  []byte
+	TraceID string // X-GDC-TRACE-ID of every API answer; default "trace-0001"
 }
 
 // Request is one request that reached the fake organization or listener.
@@ -155,9 +157,9 @@ func (o *Org) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/favicon.ico":
 		http.NotFound(w, r)
-	case r.URL.Path == "/handoff.js":
+	case r.URL.Path == "/handoff.js" && o.opts.Script != nil:
 		h.Set("Content-Type", "text/javascript; charset=utf-8")
-		w.Write(static.HandoffScript())
+		w.Write(o.opts.Script)
 	case !strings.HasPrefix(r.URL.Path, "/api"):
 		o.page(w, r)
 	default:
