@@ -13,7 +13,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/gdlogin/gdlogin/internal/gooddata"
 	"github.com/gdlogin/gdlogin/internal/handoff"
 	"github.com/gdlogin/gdlogin/static"
 	"github.com/gdlogin/gdlogin/templates"
@@ -123,9 +122,13 @@ func (s *Server) complete(c echo.Context) error {
 			Hint:    "gdlogin is still waiting. Sign in as the right user and run the bookmark again, or see the terminal."}
 	}
 
+	org := s.cfg.Org
+	if l := prof.OrgLabel(); l != "" {
+		org = l + " (" + s.cfg.Org + ")"
+	}
 	st := status{State: "success",
 		Message: fmt.Sprintf("Token for %s created and verified.", prof.DisplayName()),
-		Hint:    "Organization " + orgLabel(prof, s.cfg.Org) + ". You can close this tab; the terminal has the token."}
+		Hint:    "Organization " + org + ". You can close this tab; the terminal has the token."}
 	s.mu.Lock()
 	committed := !s.finished
 	if committed {
@@ -137,14 +140,6 @@ func (s *Server) complete(c echo.Context) error {
 	}
 	s.emit(Event{Kind: EventCommitted, User: prof.UserID})
 	return c.JSON(http.StatusOK, st)
-}
-
-// orgLabel names the organization as its profile does, with its address.
-func orgLabel(p *gooddata.Profile, origin string) string {
-	if p.OrganizationName == "" {
-		return origin
-	}
-	return p.OrganizationName + " (" + origin + ")"
 }
 
 // reported ends the login with the failure the organization's page

@@ -189,28 +189,37 @@ func (l *browserLogin) clickAndConfirm(bookmarklet string) {
 	l.confirm()
 }
 
+// statusJS reads [data-testid=status] of a tab: data-state and text.
+const statusJS = `(() => { const e = document.querySelector('[data-testid="status"]'); return e ? e.dataset.state + '|' + e.innerText : 'none|' })()`
+
 // statusOf reads [data-testid=status] of a tab: data-state and text.
 func statusOf(t *testing.T, ctx context.Context) (string, string) {
 	t.Helper()
-	s := evalString(t, ctx, `(() => { const e = document.querySelector('[data-testid="status"]'); return e ? e.dataset.state + '|' + e.innerText : 'none|' })()`)
-	state, text, _ := strings.Cut(s, "|")
+	state, text, _ := strings.Cut(evalString(t, ctx, statusJS), "|")
 	return state, text
 }
 
 // waitState polls the status panel of a tab until it shows want, with
 // its text visible: a page may take the state before its style sheet has
-// loaded and its text shows (innerText is empty until then).
+// loaded and its text shows (innerText is empty until then). A tab that
+// is navigating (the bookmarklet sends the organization's tab to
+// gdlogin's callback page) answers an evaluation with an error; the poll
+// asks again.
 func waitState(t *testing.T, ctx context.Context, want string) string {
 	t.Helper()
 	var state, text string
+	var err error
 	for i := 0; i < 300; i++ {
-		state, text = statusOf(t, ctx)
-		if state == want && strings.TrimSpace(text) != "" {
-			return text
+		var s string
+		if s, err = chromedp.Run(ctx, chromedp.Evaluate[string](statusJS)); err == nil {
+			state, text, _ = strings.Cut(s, "|")
+			if state == want && strings.TrimSpace(text) != "" {
+				return text
+			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("status stayed %q (%q), want %q", state, text, want)
+	t.Fatalf("status stayed %q (%q; last error %v), want %q", state, text, err, want)
 	return ""
 }
 
