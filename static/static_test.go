@@ -143,7 +143,7 @@ func shippedScript(t *testing.T) string {
 		t.Fatal(err)
 	}
 	s := strings.TrimSpace(string(min))
-	if len(s) < 1000 || !strings.Contains(s, "#gdlogin=") {
+	if len(s) < 1000 || !strings.Contains(s, "/callback#") || !strings.Contains(s, "SHA-256") {
 		t.Fatalf("handoff.min.js is not the handoff script (%d bytes)", len(s))
 	}
 	return s
