@@ -189,6 +189,10 @@ func (e *NetworkError) Error() string {
 	case NetDNS:
 		return fmt.Sprintf("%s: cannot resolve %s", e.Op, e.Host)
 	case NetTLS:
+		var unknown x509.UnknownAuthorityError
+		if errors.As(e.Err, &unknown) {
+			return fmt.Sprintf("%s: TLS with %s failed: %v: the organization's certificate is signed by an authority this computer does not trust; a private (corporate) certificate authority may be needed: pass its PEM file with --ca-cert FILE", e.Op, e.Host, e.Err)
+		}
 		return fmt.Sprintf("%s: TLS with %s failed: %v", e.Op, e.Host, e.Err)
 	}
 	return fmt.Sprintf("%s: cannot reach %s: %v", e.Op, e.Host, e.Err)

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -54,14 +55,18 @@ func NewHTTPClient(cfg HTTPConfig) (*http.Client, error) {
 func loadCAFile(path string) (*x509.CertPool, error) {
 	pem, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read --ca-cert file: %w", err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("cannot read the --ca-cert file %s: %w", path, err)
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
 	}
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, errors.New("--ca-cert " + path + " holds no PEM certificate")
+		return nil, errors.New("the --ca-cert file " + path + " holds no PEM certificate")
 	}
 	return pool, nil
 }
