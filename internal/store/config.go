@@ -44,6 +44,7 @@ type profileEntry struct {
 	TokenID          string        `yaml:"token_id,omitempty"`
 	CreatedAt        time.Time     `yaml:"created_at"`
 	Method           Method        `yaml:"method"`
+	CACert           string        `yaml:"ca_cert,omitempty"`
 	SecretStore      Location      `yaml:"secret_store"`
 	SecretKey        string        `yaml:"secret_key"`
 	OIDC             *OIDCSettings `yaml:"oidc,omitempty"`
@@ -59,6 +60,7 @@ func (e profileEntry) profile(name string) Profile {
 		TokenID:          e.TokenID,
 		CreatedAt:        e.CreatedAt,
 		Method:           e.Method,
+		CACert:           e.CACert,
 		SecretStore:      e.SecretStore,
 		OIDC:             cloneOIDC(e.OIDC),
 		secretKey:        e.SecretKey,
@@ -74,6 +76,7 @@ func entryOf(p Profile) profileEntry {
 		TokenID:          p.TokenID,
 		CreatedAt:        p.CreatedAt,
 		Method:           p.Method,
+		CACert:           p.CACert,
 		SecretStore:      p.SecretStore,
 		SecretKey:        p.secretKey,
 		OIDC:             cloneOIDC(p.OIDC),
@@ -194,6 +197,9 @@ func (s *Store) loadConfig() (*configFile, error) {
 		}
 		if !secretKeyRE.MatchString(e.SecretKey) || (e.SecretStore != LocationKeyring && e.SecretStore != LocationFile) {
 			return nil, &CorruptFileError{Path: path, Err: fmt.Errorf("profile %q has no valid secret_store and secret_key", name)}
+		}
+		if err := validateCACertPath(name, e.CACert); err != nil {
+			return nil, &CorruptFileError{Path: path, Err: err}
 		}
 	}
 	return cfg, nil
