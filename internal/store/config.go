@@ -165,12 +165,18 @@ func (s *Store) configPath() string { return s.dir + string(os.PathSeparator) + 
 // loadConfig reads config.yaml; a missing file is an empty configuration.
 func (s *Store) loadConfig() (*configFile, error) {
 	path := s.configPath()
+	if err := checkOwnedIfExists(s.dir); err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &configFile{Version: configVersion, Profiles: map[string]profileEntry{}}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := checkOwnedIfExists(path); err != nil {
+		return nil, err
 	}
 	doc, err := parseYAMLDocument(path, data)
 	if err != nil {
