@@ -45,7 +45,7 @@ func (b *Base) handleError(err error, c echo.Context) {
 			pe.Message = http.StatusText(he.Code)
 		}
 		if he.Code >= 400 && he.Code < 500 {
-			b.emit(Event{Kind: EventRejected, Reason: c.Request().Method + " " + c.Request().URL.Path + ": " + pe.Title})
+			b.emit(Event{Kind: EventRejected, Reason: c.Request().Method + " " + quoteShort(c.Request().URL.Path) + ": " + pe.Title})
 		}
 	}
 	if pe.Code == http.StatusMethodNotAllowed {

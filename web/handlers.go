@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gdlogin/gdlogin/internal/handoff"
+	"github.com/gdlogin/gdlogin/internal/termtext"
 	"github.com/gdlogin/gdlogin/static"
 	"github.com/gdlogin/gdlogin/templates"
 )
@@ -98,7 +99,7 @@ func (s *Server) complete(c echo.Context) error {
 	}
 	payload, err := s.cfg.Session.Open(body)
 	if err != nil {
-		s.emit(Event{Kind: EventRejected, Reason: "/complete: " + err.Error()})
+		s.emit(Event{Kind: EventRejected, Reason: "/complete: " + termtext.Clean(err.Error())})
 		return openError(err)
 	}
 	if payload.Error != "" {

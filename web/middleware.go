@@ -5,6 +5,8 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -67,11 +69,24 @@ func rejectOptions(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// quoteShort quotes a value that a web page chose (a header, a path) for a
+// refusal reason that --verbose prints: strconv.QuoteToASCII, so that no
+// control character, C1 CSI or bidi override of the page's reaches the
+// terminal, cut to 80 bytes at a rune boundary.
 func quoteShort(s string) string {
+	cut := false
 	if len(s) > 80 {
-		s = s[:80] + "…"
+		n := 80
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s, cut = s[:n], true
 	}
-	return "\"" + s + "\""
+	q := strconv.QuoteToASCII(s)
+	if cut {
+		q += "…"
+	}
+	return q
 }
 
 func discardLogger() *log.Logger { return log.New(io.Discard, "", 0) }

@@ -160,6 +160,20 @@ func (c *Client) createToken(ctx context.Context, userID, tokenID string) (*Crea
 		return nil, &APIError{Op: r.op, Method: r.method, URL: c.url(c.gen.get(), r), Status: resp.status, TraceID: resp.traceID,
 			Kind: KindNotGoodData, Detail: "the answer carries no bearerToken"}
 	}
+	if !ValidTokenID(doc.Data.ID) {
+		// The id is saved and shown on every status: an id outside the
+		// pattern is not what GoodData sends, and may carry terminal
+		// escapes. Refuse it, and remove the token gdlogin asked for so
+		// that no token is left that nobody holds.
+		e := &APIError{Op: r.op, Method: r.method, URL: c.url(c.gen.get(), r), Status: resp.status, TraceID: resp.traceID,
+			Kind: KindNotGoodData, Detail: "the answer names the new token " + strconv.QuoteToASCII(clip(doc.Data.ID)) + ", which is not a valid token id; gdlogin refused the token"}
+		if derr := c.DeleteToken(ctx, userID, tokenID); derr == nil {
+			e.Detail += " and deleted the token " + tokenID + " it had asked for"
+		} else {
+			e.Detail += "; the token " + tokenID + " it had asked for may still exist (gdlogin tokens list)"
+		}
+		return nil, e
+	}
 	return &CreatedToken{UserID: userID, ID: doc.Data.ID, Bearer: Secret(doc.Data.Attributes.BearerToken)}, nil
 }
 

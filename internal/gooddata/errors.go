@@ -12,6 +12,9 @@ import (
 	"net/url"
 	"strings"
 	"syscall"
+	"unicode/utf8"
+
+	"github.com/gdlogin/gdlogin/internal/termtext"
 )
 
 // Kind sorts API failures by what the user should do about them.
@@ -54,6 +57,9 @@ type APIError struct {
 	Kind     Kind
 }
 
+// Error is for a terminal: the server's title, detail and trace id are
+// passed through termtext.Clean, so no control sequence of the server's
+// reaches it. The fields keep the real values.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Op)
@@ -79,7 +85,7 @@ func (e *APIError) Error() string {
 	if e.TraceID != "" {
 		b.WriteString(" (trace id " + e.TraceID + ")")
 	}
-	return b.String()
+	return termtext.Clean(b.String())
 }
 
 // Hint says what to try next.
@@ -97,7 +103,7 @@ func (e *APIError) Hint() string {
 		return "token ids may use letters, digits, '.', '_' and '-' (not first '.'), up to 255 characters"
 	case KindNotGoodData:
 		if e.Location != "" {
-			return "the server redirected to " + e.Location + "; check the organization URL (scheme, host, no proxy login page in between)"
+			return "the server redirected to " + termtext.Clean(e.Location) + "; check the organization URL (scheme, host, no proxy login page in between)"
 		}
 		return "check the organization URL: it should be the address you open in the browser, e.g. https://analytics.example.com"
 	case KindServer:
@@ -106,21 +112,52 @@ func (e *APIError) Hint() string {
 	return ""
 }
 
+// Problem is the part of an RFC 9457 problem+json answer (or of GoodData's
+// JSON error bodies, which use the same keys) that gdlogin shows.
+type Problem struct {
+	Title   string `json:"title"`
+	Detail  string `json:"detail"`
+	TraceID string `json:"traceId"`
+}
+
+// maxProblemField bounds each field kept from a problem: a hostile server
+// must not fill the terminal through an error message.
+const maxProblemField = 1024
+
+// ParseProblem reads title, detail and traceId from an error body whose
+// Content-Type is one of the API's JSON types. ok is false when the body is
+// not JSON of that shape. Fields longer than 1024 bytes are cut (at a rune
+// boundary) and marked with "…".
+func ParseProblem(contentType string, body []byte) (p Problem, ok bool) {
+	if !isJSONMedia(contentType) || len(body) == 0 {
+		return Problem{}, false
+	}
+	if err := json.Unmarshal(body, &p); err != nil {
+		return Problem{}, false
+	}
+	p.Title, p.Detail, p.TraceID = clip(p.Title), clip(p.Detail), clip(p.TraceID)
+	return p, true
+}
+
+func clip(s string) string {
+	if len(s) <= maxProblemField {
+		return s
+	}
+	cut := maxProblemField
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
 // newAPIError explains a non-success answer.
 func newAPIError(r request, target string, res *http.Response, body []byte) *APIError {
-	e := &APIError{Op: r.op, Method: r.method, URL: target, Status: res.StatusCode, TraceID: res.Header.Get("X-GDC-TRACE-ID")}
+	e := &APIError{Op: r.op, Method: r.method, URL: target, Status: res.StatusCode, TraceID: clip(res.Header.Get("X-GDC-TRACE-ID"))}
 	ct := res.Header.Get("Content-Type")
-	if isJSONMedia(ct) && len(body) > 0 {
-		var p struct {
-			Title   string `json:"title"`
-			Detail  string `json:"detail"`
-			TraceID string `json:"traceId"`
-		}
-		if json.Unmarshal(body, &p) == nil {
-			e.Title, e.Detail = p.Title, p.Detail
-			if e.TraceID == "" {
-				e.TraceID = p.TraceID
-			}
+	if p, ok := ParseProblem(ct, body); ok {
+		e.Title, e.Detail = p.Title, p.Detail
+		if e.TraceID == "" {
+			e.TraceID = p.TraceID
 		}
 	}
 	s := res.StatusCode
@@ -180,7 +217,11 @@ type NetworkError struct {
 	Err  error
 }
 
-func (e *NetworkError) Error() string {
+// Error is for a terminal: a certificate's names and the like come from
+// the server, so the message passes through termtext.Clean.
+func (e *NetworkError) Error() string { return termtext.Clean(e.message()) }
+
+func (e *NetworkError) message() string {
 	switch e.Kind {
 	case NetTimeout:
 		return fmt.Sprintf("%s: no answer from %s in time", e.Op, e.Host)
@@ -189,6 +230,10 @@ func (e *NetworkError) Error() string {
 	case NetDNS:
 		return fmt.Sprintf("%s: cannot resolve %s", e.Op, e.Host)
 	case NetTLS:
+		var unknown x509.UnknownAuthorityError
+		if errors.As(e.Err, &unknown) {
+			return fmt.Sprintf("%s: TLS with %s failed: %v: the organization's certificate is signed by an authority this computer does not trust; a private (corporate) certificate authority may be needed: pass its PEM file with --ca-cert FILE", e.Op, e.Host, e.Err)
+		}
 		return fmt.Sprintf("%s: TLS with %s failed: %v", e.Op, e.Host, e.Err)
 	}
 	return fmt.Sprintf("%s: cannot reach %s: %v", e.Op, e.Host, e.Err)

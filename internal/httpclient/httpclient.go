@@ -8,11 +8,13 @@
 package httpclient
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -43,6 +45,9 @@ type Config struct {
 	// Timeout bounds one exchange, reading the body included. Zero means
 	// DefaultTimeout.
 	Timeout time.Duration
+	// DialContext, when set, opens connections instead of the default
+	// dialer (tests that resolve a test host name to 127.0.0.1).
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // BodyTooLargeError is what reading a response body returns once it
@@ -80,9 +85,13 @@ func New(cfg Config) (*http.Client, error) {
 		cfg.Timeout = DefaultTimeout
 	}
 	dialer := &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}
+	dial := dialer.DialContext
+	if cfg.DialContext != nil {
+		dial = cfg.DialContext
+	}
 	tr := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
+		DialContext:           dial,
 		TLSClientConfig:       tlsConf,
 		TLSHandshakeTimeout:   15 * time.Second,
 		ResponseHeaderTimeout: cfg.Timeout,
@@ -150,14 +159,18 @@ func (b *cappedBody) Close() error { return b.rc.Close() }
 func loadCAFile(path string) (*x509.CertPool, error) {
 	pem, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read --ca-cert file: %w", err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("cannot read the --ca-cert file %s: %w", path, err)
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
 	}
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, errors.New("--ca-cert " + path + " holds no PEM certificate")
+		return nil, errors.New("the --ca-cert file " + path + " holds no PEM certificate")
 	}
 	return pool, nil
 }

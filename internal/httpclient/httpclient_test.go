@@ -94,10 +94,10 @@ func TestCAFileErrors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("not a certificate"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(Config{CACertFile: bad}); err == nil || err.Error() != "--ca-cert "+bad+" holds no PEM certificate" {
+	if _, err := New(Config{CACertFile: bad}); err == nil || err.Error() != "the --ca-cert file "+bad+" holds no PEM certificate" {
 		t.Errorf("bad CA file: %v", err)
 	}
-	if _, err := New(Config{CACertFile: filepath.Join(t.TempDir(), "missing.pem")}); err == nil || !strings.HasPrefix(err.Error(), "read --ca-cert file: ") {
+	if _, err := New(Config{CACertFile: filepath.Join(t.TempDir(), "missing.pem")}); err == nil || !strings.HasPrefix(err.Error(), "cannot read the --ca-cert file ") {
 		t.Errorf("missing CA file: %v", err)
 	}
 }

@@ -102,13 +102,15 @@ func (s *Server) sessionUser(r *http.Request) (string, bool) {
 	return "", false
 }
 
-// sessionCookie is the cookie that carries a session id.
-func sessionCookie(id string) *http.Cookie {
+// sessionCookie is the cookie that carries a session id; secure over https,
+// as GoodData sets it.
+func sessionCookie(id string, secure bool) *http.Cookie {
 	return &http.Cookie{
 		Name:     SessionCookieName,
 		Value:    id,
 		Path:     "/",
 		HttpOnly: true,
+		Secure:   secure,
 		SameSite: http.SameSiteLaxMode,
 	}
 }

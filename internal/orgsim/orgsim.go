@@ -15,6 +15,7 @@
 package orgsim
 
 import (
+	"crypto/tls"
 	"time"
 )
 
@@ -84,6 +85,16 @@ type Options struct {
 	Addr string
 	// Scripts are extra same-origin scripts that the home page loads.
 	Scripts []Script
+	// TLS, when set, makes the organization serve https with this
+	// configuration, whose certificate must be valid for Host (or for
+	// 127.0.0.1 when Host is empty). Its cookies are then Secure, as a real
+	// organization's are.
+	TLS *tls.Config
+	// Host is the host name of the organization's URL, for example
+	// "analytics.example.com"; empty means the listen address. It changes
+	// only the URL: the listener stays on 127.0.0.1, and the test makes
+	// the name resolve there (a dialer, a browser's host rules).
+	Host string
 }
 
 // Script is a same-origin script served at Path with Content-Type

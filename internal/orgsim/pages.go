@@ -234,6 +234,7 @@ func (s *Server) renderLogin(x *exchange, status int, page loginPage) {
 		Value:    token,
 		Path:     loginPath,
 		HttpOnly: true,
+		Secure:   x.r.TLS != nil,
 		SameSite: http.SameSiteLaxMode,
 	})
 	page.CSRF = token
@@ -280,7 +281,7 @@ func (s *Server) loginSubmit(x *exchange) {
 		return
 	}
 	x.w.auth = authLabel(authSession, username)
-	http.SetCookie(x.w, sessionCookie(sid))
+	http.SetCookie(x.w, sessionCookie(sid, x.r.TLS != nil))
 	x.w.Header().Set("Location", next)
 	x.w.WriteHeader(http.StatusFound)
 }
@@ -343,7 +344,7 @@ func (s *Server) logout(x *exchange) {
 	s.mu.Lock()
 	delete(s.sessions, sid)
 	s.mu.Unlock()
-	gone := sessionCookie("")
+	gone := sessionCookie("", x.r.TLS != nil)
 	gone.MaxAge = -1
 	http.SetCookie(x.w, gone)
 	x.w.Header().Set("Location", loginPath)

@@ -3,6 +3,7 @@ package orgsim
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -63,6 +64,9 @@ func newServer(o Options) (*Server, error) {
 	}
 	if o.Latency < 0 {
 		return nil, errors.New("orgsim: negative latency")
+	}
+	if o.Host != "" && (strings.ContainsAny(o.Host, ":/[]@?# ") || strings.ToLower(o.Host) != o.Host) {
+		return nil, fmt.Errorf("orgsim: host %q is not a lower-case host name", o.Host)
 	}
 	s := &Server{
 		opts:     o,
@@ -153,18 +157,39 @@ func Start(o Options) (*Server, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+	if s.opts.TLS != nil {
+		s.srv.TLSConfig = s.opts.TLS.Clone()
+		ln = tls.NewListener(ln, s.srv.TLSConfig)
+	}
 	s.serveErr = make(chan error, 1)
 	go func() { s.serveErr <- s.srv.Serve(ln) }()
 	return s, nil
 }
 
-// URL is the organization's origin, "http://127.0.0.1:PORT", without a
-// trailing slash.
+// URL is the organization's origin without a trailing slash:
+// "http://127.0.0.1:PORT", or "https://HOST:PORT" with Options.TLS and
+// Options.Host.
 func (s *Server) URL() string {
 	if s.ln == nil {
 		return ""
 	}
-	return "http://" + s.ln.Addr().String()
+	scheme := "http"
+	if s.opts.TLS != nil {
+		scheme = "https"
+	}
+	host, port, _ := net.SplitHostPort(s.ln.Addr().String())
+	if s.opts.Host != "" {
+		host = s.opts.Host
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+// Addr is the address the organization listens on, "127.0.0.1:PORT".
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
 }
 
 // Close stops the listener and drops open connections. Requests waiting on
@@ -258,7 +283,7 @@ func (s *Server) NewSession(userID string) (*http.Cookie, error) {
 	if _, ok := s.users[userID]; !ok {
 		return nil, fmt.Errorf("orgsim: no user %q", userID)
 	}
-	return sessionCookie(s.newSessionLocked(userID)), nil
+	return sessionCookie(s.newSessionLocked(userID), s.opts.TLS != nil), nil
 }
 
 // AddJWK registers an RSA public key for JWT bearer authentication, as an

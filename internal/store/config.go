@@ -47,6 +47,7 @@ type profileEntry struct {
 	TokenID          string        `yaml:"token_id,omitempty"`
 	CreatedAt        time.Time     `yaml:"created_at"`
 	Method           Method        `yaml:"method"`
+	CACert           string        `yaml:"ca_cert,omitempty"`
 	SecretStore      Location      `yaml:"secret_store"`
 	SecretKey        string        `yaml:"secret_key"`
 	OIDC             *OIDCSettings `yaml:"oidc,omitempty"`
@@ -62,6 +63,7 @@ func (e profileEntry) profile(name string) Profile {
 		TokenID:          e.TokenID,
 		CreatedAt:        e.CreatedAt,
 		Method:           e.Method,
+		CACert:           e.CACert,
 		SecretStore:      e.SecretStore,
 		OIDC:             cloneOIDC(e.OIDC),
 		secretKey:        e.SecretKey,
@@ -77,6 +79,7 @@ func entryOf(p Profile) profileEntry {
 		TokenID:          p.TokenID,
 		CreatedAt:        p.CreatedAt,
 		Method:           p.Method,
+		CACert:           p.CACert,
 		SecretStore:      p.SecretStore,
 		SecretKey:        p.secretKey,
 		OIDC:             cloneOIDC(p.OIDC),
@@ -165,12 +168,18 @@ func (s *Store) configPath() string { return s.dir + string(os.PathSeparator) + 
 // loadConfig reads config.yaml; a missing file is an empty configuration.
 func (s *Store) loadConfig() (*configFile, error) {
 	path := s.configPath()
+	if err := checkOwnedIfExists(s.dir); err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &configFile{Version: configVersion, Profiles: map[string]profileEntry{}}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := checkOwnedIfExists(path); err != nil {
+		return nil, err
 	}
 	doc, err := parseYAMLDocument(path, data)
 	if err != nil {
@@ -200,6 +209,9 @@ func (s *Store) loadConfig() (*configFile, error) {
 		}
 		if !secretKeyRE.MatchString(e.SecretKey) || (e.SecretStore != LocationKeyring && e.SecretStore != LocationFile) {
 			return nil, &CorruptFileError{Path: path, Err: fmt.Errorf("profile %q has no valid secret_store and secret_key", name)}
+		}
+		if err := validateCACertPath(name, e.CACert); err != nil {
+			return nil, &CorruptFileError{Path: path, Err: err}
 		}
 	}
 	return cfg, nil

@@ -44,5 +44,9 @@
 //
 // A secret file readable by group or others is refused, as ssh refuses a
 // private key with loose permissions: the token may have leaked, and the
-// message says how to fix the mode and suggests rotating the token.
+// message says how to fix the mode and suggests rotating the token. On Unix
+// the store directory, config.yaml, secrets/ and each secret file must be
+// owned by the current user (*ForeignOwnerError otherwise), and a secret
+// file is opened with O_NOFOLLOW: a symbolic link in its place is refused
+// (*SymlinkSecretError), never followed.
 package store

@@ -90,3 +90,24 @@ type LockTimeoutError struct {
 func (e *LockTimeoutError) Error() string {
 	return fmt.Sprintf("timed out after %s waiting for the lock %s: another gdlogin is saving credentials; try again when it has finished", e.Timeout, e.Path)
 }
+
+// ForeignOwnerError reports a store file or directory that another user
+// owns. gdlogin refuses to read or write credentials there.
+type ForeignOwnerError struct {
+	Path  string
+	Owner int // the owner's uid
+	Me    int // the current effective uid
+}
+
+func (e *ForeignOwnerError) Error() string {
+	return fmt.Sprintf("%s is owned by uid %d, not by you (uid %d); gdlogin refuses to use it, because that user could read or replace your credentials: if it is yours (created by gdlogin run with sudo, say), run sudo chown -R %d %q", e.Path, e.Owner, e.Me, e.Me, e.Path)
+}
+
+// SymlinkSecretError reports a secret file that is a symbolic link.
+type SymlinkSecretError struct {
+	Path string
+}
+
+func (e *SymlinkSecretError) Error() string {
+	return fmt.Sprintf("secret file %s is a symbolic link; gdlogin refuses to follow it (a link could point at another user's file): remove it and log in again", e.Path)
+}

@@ -71,7 +71,8 @@ func syncDir(dir string) error {
 }
 
 // ensurePrivateDir creates dir with mode 0700, or tightens a directory gdlogin
-// owns that has looser permissions.
+// owns that has looser permissions. A directory another user owns is
+// refused (*ForeignOwnerError).
 func ensurePrivateDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
@@ -82,6 +83,9 @@ func ensurePrivateDir(dir string) error {
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	if err := checkOwner(dir, fi); err != nil {
+		return err
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		if err := os.Chmod(dir, 0o700); err != nil {
@@ -125,4 +129,16 @@ func (s *Store) lock(ctx context.Context) (unlock func(), err error) {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	return func() { _ = fl.Unlock() }, nil
+}
+
+// checkOwnedIfExists refuses path when it exists and another user owns it.
+func checkOwnedIfExists(path string) error {
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check %s: %w", path, err)
+	}
+	return checkOwner(path, fi)
 }

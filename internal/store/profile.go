@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -75,8 +76,12 @@ type Profile struct {
 	TokenID          string
 	CreatedAt        time.Time
 	Method           Method
-	SecretStore      Location // set by Save: where the secret went
-	OIDC             *OIDCSettings
+	// CACert is the absolute path of a PEM file of extra certificate
+	// authorities that the organization's certificate needs (--ca-cert);
+	// empty means the system's. A path, never the certificates themselves.
+	CACert      string
+	SecretStore Location // set by Save: where the secret went
+	OIDC        *OIDCSettings
 
 	secretKey string // keyring account and secret file stem: "<name>.<id>"
 }
@@ -136,6 +141,20 @@ func (p *Profile) validate() error {
 	case MethodBrowser, MethodToken, MethodOIDC:
 	default:
 		return fmt.Errorf("profile %q: unknown login method %q", p.Name, p.Method)
+	}
+	return validateCACertPath(p.Name, p.CACert)
+}
+
+// validateCACertPath accepts "" or an absolute, clean path on one line: a
+// relative path would mean another file from another working directory.
+func validateCACertPath(profile, path string) error {
+	switch {
+	case path == "":
+		return nil
+	case strings.ContainsAny(path, "\x00\r\n"):
+		return fmt.Errorf("profile %q: the CA certificate path %q holds a control character", profile, path)
+	case !filepath.IsAbs(path):
+		return fmt.Errorf("profile %q: the CA certificate path %q is not absolute", profile, path)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ package store
 //	  token: <API token>
 //	  custom_headers: {...}      # optional
 //	  extra_user_agent: xyz      # optional
+//	  ssl_ca_cert: /path/ca.pem  # optional: PEM file of a private CA
 //
 // Current: all three top-level keys profiles, default_profile and access
 // must be present, or the SDK does not recognise the form. A token is the
@@ -24,6 +25,11 @@ package store
 //	    token: $GOODDATA_TOKEN
 //	default_profile: dev
 //	access: {}
+//
+// Both forms read a profile's keys alike (gooddata_sdk.config.Profile), so
+// ssl_ca_cert, the path of a PEM file of extra certificate authorities, is
+// written in both when the profile has one. A profile without one leaves an
+// ssl_ca_cert already in the file alone: the user may have set it by hand.
 //
 // Asking the SDK for profile "default" in the current form selects
 // default_profile, not a profile called "default".
@@ -83,6 +89,18 @@ type SDKProfile struct {
 	Name  string
 	Host  string
 	Token string // the literal API token; written only in the legacy form
+	// CACert is the absolute path of a PEM CA file, written as ssl_ca_cert;
+	// empty writes none.
+	CACert string
+}
+
+// sdkKeys are the keys written for p, with token as given.
+func (p SDKProfile) sdkKeys(token string) [][2]string {
+	kv := [][2]string{{"host", p.Host}, {"token", token}}
+	if p.CACert != "" {
+		kv = append(kv, [2]string{"ssl_ca_cert", p.CACert})
+	}
+	return kv
 }
 
 // SDKOptions tunes WriteSDKProfile.
@@ -132,6 +150,9 @@ func (s *Store) WriteSDKProfile(ctx context.Context, p SDKProfile, opts SDKOptio
 	}
 	if u, err := url.Parse(p.Host); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return SDKResult{}, fmt.Errorf("SDK profile %q: host %q is not an http(s) URL", p.Name, p.Host)
+	}
+	if err := validateCACertPath(p.Name, p.CACert); err != nil {
+		return SDKResult{}, fmt.Errorf("SDK %w", err)
 	}
 	if opts.TokenEnv == "" {
 		opts.TokenEnv = DefaultSDKTokenEnv
@@ -226,7 +247,7 @@ func editSDKProfiles(path string, src []byte, p SDKProfile, opts SDKOptions) ([]
 		if p.Token == "" {
 			return nil, SDKResult{}, fmt.Errorf("%s is in the legacy form, which holds the token itself, but no token was given", path)
 		}
-		err = ed.upsertProfile(root, p.Name, [][2]string{{"host", p.Host}, {"token", p.Token}})
+		err = ed.upsertProfile(root, p.Name, p.sdkKeys(p.Token))
 	}
 	if err != nil {
 		return nil, SDKResult{}, err
@@ -257,7 +278,7 @@ func (ed *sdkEditor) writeProfilesForm(root, profiles *yaml.Node, p SDKProfile, 
 		*profiles = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: profiles.Line, Column: profiles.Column}
 		ed.inPlace = false
 	}
-	if err := ed.upsertProfile(profiles, p.Name, [][2]string{{"host", p.Host}, {"token", "$" + opts.TokenEnv}}); err != nil {
+	if err := ed.upsertProfile(profiles, p.Name, p.sdkKeys("$"+opts.TokenEnv)); err != nil {
 		return "", err
 	}
 
@@ -291,9 +312,11 @@ func createSDKProfiles(src []byte, p SDKProfile, opts SDKOptions) ([]byte, SDKRe
 	root := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
 	profile := func(token string) *yaml.Node {
-		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{
-			strNode("host"), strNode(p.Host), strNode("token"), strNode(token),
-		}}
+		m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		for _, kv := range p.sdkKeys(token) {
+			m.Content = append(m.Content, strNode(kv[0]), strNode(kv[1]))
+		}
+		return m
 	}
 	switch opts.CreateForm {
 	case SDKFormLegacy:

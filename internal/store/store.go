@@ -188,25 +188,48 @@ func (s *Store) readSecret(ctx context.Context, e profileEntry) ([]byte, error) 
 		}
 		return data, err
 	case LocationFile:
-		path := s.secretPath(e.SecretKey)
-		f, err := os.Open(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s is missing", ErrSecretNotFound, path)
-		}
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		fi, err := f.Stat()
-		if err != nil {
-			return nil, err
-		}
-		if err := checkPrivate(path, fi); err != nil {
-			return nil, err
-		}
-		return io.ReadAll(io.LimitReader(f, 1<<20))
+		return s.readSecretFile(s.secretPath(e.SecretKey))
 	}
 	return nil, fmt.Errorf("unknown secret store %q", e.SecretStore)
+}
+
+// readSecretFile reads a secret file that must be a regular file of the
+// current user's, not a link, not readable by others, in a secrets
+// directory of the current user's.
+func (s *Store) readSecretFile(path string) ([]byte, error) {
+	if err := checkOwnedIfExists(s.secretsDir()); err != nil {
+		return nil, err
+	}
+	if secretOpenFlags == 0 {
+		if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return nil, &SymlinkSecretError{Path: path}
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|secretOpenFlags, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s is missing", ErrSecretNotFound, path)
+	}
+	if isSymlinkRefusal(err) {
+		return nil, &SymlinkSecretError{Path: path}
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("secret file %s is not a regular file; gdlogin refuses to read it", path)
+	}
+	if err := checkOwner(path, fi); err != nil {
+		return nil, err
+	}
+	if err := checkPrivate(path, fi); err != nil {
+		return nil, err
+	}
+	return io.ReadAll(io.LimitReader(f, 1<<20))
 }
 
 // Save stores a new login. The secret is written first, under a fresh key;
