@@ -144,11 +144,14 @@ async (embeddedPairing, askFirst) => {
     // 4. Who am I, and may I create a token? A same-origin fetch sends the
     // session cookie; X-Requested-With makes a lost session a clean 401.
     // Servers older than GoodData.CN 2.0 answer 404 under /api/v1.
+    // cache "no-store" keeps the answers, the new token among them, out of
+    // the browser's disk cache (Firefox keeps POST answers there otherwise).
     let api = "/api/v1";
     const call = async (path, body) => {
       try {
         return await fetch(api + path, {
           method: body ? "POST" : "GET",
+          cache: "no-store",
           headers: { "X-Requested-With": "XMLHttpRequest", ...(body && { "Content-Type": "application/vnd.gooddata.api+json" }) },
           body: body && JSON.stringify(body),
         });

@@ -208,6 +208,11 @@ func isAlertOpen(err error) bool {
 
 // send is one WebDriver command; out receives its "value".
 func (e *webkitEngine) send(method, u string, body any, out any) error {
+	return e.sendWithin(e.timeout, method, u, body, out)
+}
+
+// sendWithin is send with a timeout of its own.
+func (e *webkitEngine) sendWithin(timeout time.Duration, method, u string, body any, out any) error {
 	var rd io.Reader
 	if body != nil {
 		data, err := json.Marshal(body)
@@ -218,7 +223,7 @@ func (e *webkitEngine) send(method, u string, body any, out any) error {
 	} else if method == http.MethodPost {
 		rd = strings.NewReader("{}")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
@@ -290,6 +295,14 @@ func (e *webkitEngine) NewTab(t testing.TB) Tab {
 	var w struct {
 		Handle string `json:"handle"`
 	}
+	// New Window needs a current window that is still open: the first
+	// one stays open for that.
+	if e.current != e.firstWin {
+		if err := e.send(http.MethodPost, e.base+"/window", map[string]any{"handle": e.firstWin}, nil); err != nil {
+			t.Fatalf("WebKit: switch to the first window: %v", err)
+		}
+		e.current = e.firstWin
+	}
 	if err := e.send(http.MethodPost, e.base+"/window/new", map[string]any{"type": "tab"}, &w); err != nil {
 		t.Fatalf("WebKit: open a tab: %v", err)
 	}
@@ -316,6 +329,10 @@ type webkitTab struct {
 // was told to answer is answered, and the command sent again (a
 // navigation is not: the prompt came from it, and answering lets it go on).
 func (w *webkitTab) do(method, path string, body any, out any) error {
+	return w.doWithin(w.e.timeout, method, path, body, out)
+}
+
+func (w *webkitTab) doWithin(timeout time.Duration, method, path string, body any, out any) error {
 	w.e.mu.Lock()
 	defer w.e.mu.Unlock()
 	for attempt := 0; ; attempt++ {
@@ -328,7 +345,7 @@ func (w *webkitTab) do(method, path string, body any, out any) error {
 				w.e.current = w.handle
 			}
 		}
-		err := w.e.send(method, w.e.base+path, body, out)
+		err := w.e.sendWithin(timeout, method, w.e.base+path, body, out)
 		if !isAlertOpen(err) || attempt > 3 {
 			return err
 		}
@@ -403,9 +420,12 @@ func (w *webkitTab) Console(code string) {
 	}
 }
 
+// Eval has a short timeout of its own: WebKit can drop the answer to a
+// script that runs while the tab commits a new document, and a poll
+// (Wait) then tries again.
 func (w *webkitTab) Eval(expr string) (string, error) {
 	var s string
-	err := w.do(http.MethodPost, "/execute/sync", map[string]any{"script": "return String(" + expr + ")", "args": []any{}}, &s)
+	err := w.doWithin(min(w.e.timeout, 5*time.Second), http.MethodPost, "/execute/sync", map[string]any{"script": "return String(" + expr + ")", "args": []any{}}, &s)
 	return s, err
 }
 
