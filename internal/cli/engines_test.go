@@ -438,6 +438,9 @@ func (s *engineLogin) pasteScenario() string {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	if !strings.Contains(s.stderr.String(), `Settings → Advanced → "Show features for web`) || !strings.Contains(s.stderr.String(), "Develop → Show JavaScript Console") {
+		t.Error("the paste-mode instructions do not say how to open Safari's console")
+	}
 	s.signIn(link)
 	if !s.clickBookmark(static.Bookmarklet()) {
 		s.orgTab.Console(snippet)
