@@ -312,8 +312,9 @@ func (f *firefoxTab) RunBookmark(javascriptURL string) {
 	f.t.Helper()
 	// Firefox answers the command only when a new document starts
 	// loading, which a javascript: URL that evaluates to undefined never
-	// makes: the command is sent, and the wait for its answer bounded.
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	// makes: the command is sent, and the wait for its answer (an error
+	// comes at once) bounded. The caller waits for the script's effect.
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	err := f.e.conn.call(ctx, "browsingContext.navigate", map[string]any{"context": f.id, "url": javascriptURL, "wait": "none"}, nil)
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
