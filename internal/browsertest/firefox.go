@@ -152,10 +152,12 @@ func startFirefox(t testing.TB, o EngineOptions) Engine {
 	case wsURL = <-found:
 	case <-e.exited:
 		t.Fatalf("Firefox ended before it listened for WebDriver BiDi:\n%s", log.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("Firefox did not listen for WebDriver BiDi within a minute:\n%s", log.String())
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("Firefox did not listen for WebDriver BiDi within two minutes:\n%s", log.String())
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
+	// A browser that has just started answers its first commands slowly on
+	// a busy machine: the start has a budget of its own.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	conn, err := dialBiDi(ctx, wsURL+"/session", e.event)
 	if err != nil {

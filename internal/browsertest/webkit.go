@@ -110,7 +110,7 @@ func startWebKit(t testing.TB, o EngineOptions) Engine {
 	var disp string
 	select {
 	case disp = <-display:
-	case <-time.After(30 * time.Second):
+	case <-time.After(time.Minute):
 	}
 	if _, err := strconv.Atoi(disp); err != nil {
 		t.Fatalf("Xvfb did not report its display: %q\n%s", disp, xlog.String())
@@ -133,7 +133,7 @@ func startWebKit(t testing.TB, o EngineOptions) Engine {
 	}
 	go func() { _ = e.driver.Wait(); close(e.exited) }()
 	root0 := "http://127.0.0.1:" + strconv.Itoa(port)
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		res, err := e.client.Get(root0 + "/status")
 		if err == nil {
@@ -170,7 +170,8 @@ func startWebKit(t testing.TB, o EngineOptions) Engine {
 			BrowserVersion string `json:"browserVersion"`
 		} `json:"capabilities"`
 	}
-	if err := e.send(http.MethodPost, root0+"/session", caps, &session); err != nil {
+	// Starting MiniBrowser takes a while on a busy machine.
+	if err := e.sendWithin(2*time.Minute, http.MethodPost, root0+"/session", caps, &session); err != nil {
 		t.Fatalf("WebKitWebDriver session: %v\n%s", err, dlog.String())
 	}
 	e.base = root0 + "/session/" + session.SessionID
