@@ -173,6 +173,9 @@ async (embeddedPairing, ask) => {
       call = (path, body) =>
         fetch(api + path, {
           method: body && "POST",
+          // Keeps the answers, the new token among them, out of the disk
+          // cache (Firefox keeps POST answers there otherwise).
+          cache: "no-store",
           headers: { "X-Requested-With": "XMLHttpRequest", "Content-Type": "application/vnd.gooddata.api+json" },
           body,
         }).catch(() => {

@@ -53,8 +53,27 @@ func (s *Server) startPage(c echo.Context) error {
 		TokenID:     s.cfg.Session.Pairing().TokenID,
 		ExpectUser:  s.cfg.ExpectUser,
 		Deadline:    deadline,
+		WebKit:      webKitOnly(c.Request().UserAgent()),
 		Status:      pageStatus(st),
 	}))
+}
+
+// webKitOnly reports whether a User-Agent is Safari's, or another browser's
+// that is built on WebKit alone (every browser on iOS: CriOS, FxiOS,
+// EdgiOS). WebKit checks a bookmark's javascript: URL against the page's
+// Content-Security-Policy, so on an organization the bookmark does
+// nothing there. Chromium-based browsers also say AppleWebKit, and also
+// name themselves; Firefox on the desktop does not say AppleWebKit.
+func webKitOnly(ua string) bool {
+	if !strings.Contains(ua, "AppleWebKit/") {
+		return false
+	}
+	for _, blink := range []string{"Chrome/", "Chromium/", "Edg/", "OPR/", "SamsungBrowser/"} {
+		if strings.Contains(ua, blink) {
+			return false
+		}
+	}
+	return true
 }
 
 func pageStatus(st status) templates.Status {

@@ -498,3 +498,58 @@ func TestServeFailureEndsTheLogin(t *testing.T) {
 		t.Fatalf("result error %v", err)
 	}
 }
+
+// TestStartPageLeadsWithWhatRunsInTheBrowser: Safari and the other
+// WebKit-only browsers get the console snippet first, with the steps to
+// Safari's console; Chromium-based browsers and Firefox get the bookmark.
+func TestStartPageLeadsWithWhatRunsInTheBrowser(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		name, ua, way string
+	}{
+		{"Safari on macOS", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.3 Safari/605.1.15", "snippet"},
+		{"Safari on iPhone", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.3 Mobile/15E148 Safari/604.1", "snippet"},
+		{"Chrome on iPhone (WebKit)", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/133.0.6943.84 Mobile/15E148 Safari/604.1", "snippet"},
+		{"WebKitGTK MiniBrowser", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15", "snippet"},
+		{"Chrome", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/133.0.0.0 Safari/537.36", "bookmark"},
+		{"Edge", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/133.0.0.0 Safari/537.36 Edg/133.0.3065.69", "bookmark"},
+		{"Firefox", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", "bookmark"},
+		{"no User-Agent", "", "bookmark"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := f.do(t, http.MethodGet, strings.TrimPrefix(f.srv.StartURL(), f.origin), nil, map[string]string{"User-Agent": tc.ua})
+			if a.code != 200 {
+				t.Fatalf("start page: %d", a.code)
+			}
+			if !strings.Contains(a.body, `data-testid="run-step" data-way="`+tc.way+`"`) {
+				t.Errorf("the page does not lead with the %s", tc.way)
+			}
+			safari := strings.Contains(a.body, `data-testid="safari-console-steps"`)
+			if safari != (tc.way == "snippet") {
+				t.Errorf("Safari's console steps shown: %v", safari)
+			}
+			if tc.way == "snippet" {
+				for _, want := range []string{"Settings → Advanced", "Show features for web developers", "Develop → Show JavaScript Console", "Safari does not run bookmarks"} {
+					if !strings.Contains(a.body, want) {
+						t.Errorf("lacks %q", want)
+					}
+				}
+				if strings.Index(a.body, `data-testid="snippet"`) > strings.Index(a.body, `data-testid="bookmarklet"`) {
+					t.Error("the bookmark comes before the snippet")
+				}
+			} else {
+				if !strings.Contains(a.body, "allow pasting") {
+					t.Error("the snippet lacks the allow pasting note")
+				}
+				if strings.Index(a.body, `data-testid="bookmarklet"`) > strings.Index(a.body, `data-testid="snippet"`) {
+					t.Error("the snippet comes before the bookmark")
+				}
+			}
+			for _, hook := range []string{`data-testid="bookmarklet"`, `data-testid="snippet"`, `data-testid="pairing"`} {
+				if strings.Count(a.body, hook) != 1 {
+					t.Errorf("%s appears %d times", hook, strings.Count(a.body, hook))
+				}
+			}
+		})
+	}
+}

@@ -1,7 +1,11 @@
-// Package browsertest starts the real headless Chromium that gdlogin's
-// browser tests drive: a fresh profile each time, the flags the project
-// agreed on, and the organization treated as a public site so that the
-// browser applies the same Local Network Access rules real users meet.
+// Package browsertest starts the real browsers that gdlogin's browser
+// tests drive, each with a fresh profile: headless Chromium over the
+// DevTools protocol (New, with the flags the project agreed on), and behind
+// one small Engine interface Chromium, Firefox (WebDriver BiDi) and WebKit
+// (WebKitGTK's MiniBrowser over W3C WebDriver, on its own Xvfb), so that
+// every browser scenario runs in each engine. The organization is treated
+// as a public site where an engine has Local Network Access rules, so that
+// the browser applies the rules real users meet.
 //
 // Locally a missing browser skips the test; under CI (CI=true) it fails it,
 // because a skipped browser test proves nothing.

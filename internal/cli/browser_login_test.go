@@ -149,11 +149,14 @@ func (l *browserLogin) signIn(u, user, password string) {
 	)
 }
 
-// clickBookmarklet runs the bookmarklet in the organization's tab as a
-// click on the bookmark does: a browser-initiated navigation to the
-// javascript: URL, which runs under the page's own strict CSP.
+// clickBookmarklet clicks the bookmark on the organization's tab as a user
+// does: a browser-initiated navigation to its javascript: URL, under the
+// page's CSP (Chromium runs bookmarks despite it).
 func (l *browserLogin) clickBookmarklet(bookmarklet string) {
 	l.t.Helper()
+	if !strings.HasPrefix(bookmarklet, "javascript:") {
+		l.t.Fatalf("not a bookmarklet: %.40q", bookmarklet)
+	}
 	if _, err := chromedp.Call(l.orgTab, page.Navigate, page.NavigateParams{URL: bookmarklet}); err != nil {
 		l.t.Fatal(err)
 	}

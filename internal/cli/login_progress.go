@@ -138,8 +138,10 @@ const pasteInstructions = `Paste mode: the token comes back by copy and paste, b
 
     %s
 
-   No bookmark? Open the browser's developer console on that tab (F12), type "allow pasting"
-   if the browser asks, and paste this snippet (for this login only):
+   No bookmark, or Safari (which does not run bookmarks on the organization's pages)? Open the
+   developer console on that tab (F12; in Safari: Settings → Advanced → "Show features for web
+   developers", then Develop → Show JavaScript Console), type "allow pasting" if Chrome or Edge
+   asks, and paste this snippet (for this login only):
 
 %s
 

@@ -95,7 +95,27 @@ type Options struct {
 	// only the URL: the listener stays on 127.0.0.1, and the test makes
 	// the name resolve there (a dialer, a browser's host rules).
 	Host string
+	// CSP is the Content-Security-Policy of the HTML pages; the zero value
+	// is CSPStrict.
+	CSP CSP
 }
+
+// CSP names the Content-Security-Policy the emulator's HTML pages carry.
+// Browsers differ on whether a bookmark (a javascript: URL) runs under a
+// policy: WebKit checks it against script-src, Chromium and Firefox do not.
+type CSP string
+
+const (
+	// CSPStrict is at least as strict as a real GoodData organization's
+	// policy: scripts only from the origin itself, no 'unsafe-inline', no
+	// 'unsafe-eval', no connections or form posts to other origins.
+	CSPStrict CSP = ""
+	// CSPUnsafeInline is CSPStrict whose script-src also allows
+	// 'unsafe-inline' (which javascript: URLs fall under).
+	CSPUnsafeInline CSP = "unsafe-inline"
+	// CSPNone sends no Content-Security-Policy at all.
+	CSPNone CSP = "none"
+)
 
 // Script is a same-origin script served at Path with Content-Type
 // text/javascript and loaded by the organization home page.

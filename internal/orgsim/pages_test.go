@@ -309,7 +309,7 @@ func TestPagesCSP(t *testing.T) {
 func checkPage(t *testing.T, r reply) {
 	t.Helper()
 	csp := r.header.Get("Content-Security-Policy")
-	for _, d := range []string{"default-src 'self'", "connect-src 'self'", "form-action 'self'"} {
+	for _, d := range []string{"default-src 'self'", "script-src 'self';", "connect-src 'self'", "form-action 'self'"} {
 		if !strings.Contains(csp, d) {
 			t.Errorf("CSP %q lacks %q", csp, d)
 		}
@@ -383,4 +383,35 @@ func text(n *html.Node) string {
 	}
 	rec(n)
 	return b.String()
+}
+
+// TestPagesCSPOptions: the laxer policies a browser test asks for, on every
+// kind of page, and a refusal of a policy the emulator does not know.
+func TestPagesCSPOptions(t *testing.T) {
+	for _, tc := range []struct {
+		csp  CSP
+		want string
+	}{
+		{CSPStrict, "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'"},
+		{CSPUnsafeInline, "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'"},
+		{CSPNone, ""},
+	} {
+		t.Run(string(tc.csp), func(t *testing.T) {
+			s := start(t, Options{CSP: tc.csp})
+			c, err := s.NewSession("john.doe")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, cl := range []call{{path: loginPath}, {path: "/", cookies: []*http.Cookie{c}}, {path: "/no/such/page"}} {
+				r := do(t, s, cl)
+				got, present := r.header.Get("Content-Security-Policy"), len(r.header.Values("Content-Security-Policy")) > 0
+				if got != tc.want || present != (tc.want != "") {
+					t.Errorf("%s: CSP %q (present %v), want %q", cl.path, got, present, tc.want)
+				}
+			}
+		})
+	}
+	if _, err := Start(Options{CSP: "lax"}); err == nil || !strings.Contains(err.Error(), `unknown CSP "lax"`) {
+		t.Fatalf("Start with an unknown CSP: %v", err)
+	}
 }

@@ -62,6 +62,11 @@ func newServer(o Options) (*Server, error) {
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:0"
 	}
+	switch o.CSP {
+	case CSPStrict, CSPUnsafeInline, CSPNone:
+	default:
+		return nil, fmt.Errorf("orgsim: unknown CSP %q (want %q, %q or %q)", o.CSP, CSPStrict, CSPUnsafeInline, CSPNone)
+	}
 	if o.Latency < 0 {
 		return nil, errors.New("orgsim: negative latency")
 	}
