@@ -48,6 +48,10 @@ type Env struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// CloseStdout, when set, closes stdout once a login has written its
+	// result, so that TOKEN=$(gdlogin login …) returns while the loopback
+	// pages still show the outcome.
+	CloseStdout func() error
 	// StdinIsTerminal and StderrIsTerminal decide prompts and decoration.
 	StdinIsTerminal  bool
 	StderrIsTerminal bool
@@ -66,6 +70,7 @@ func System() Env {
 	return Env{
 		Stdin:            os.Stdin,
 		Stdout:           os.Stdout,
+		CloseStdout:      os.Stdout.Close,
 		Stderr:           os.Stderr,
 		StdinIsTerminal:  term.IsTerminal(int(os.Stdin.Fd())),
 		StderrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),

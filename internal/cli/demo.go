@@ -118,6 +118,8 @@ func (a *app) runDemo(ctx context.Context, o *loginOptions, keep bool) error {
 	if keep && a.profile == "" {
 		a.profile = demoProfile
 	}
+	// The kept demo goes on printing after the login.
+	o.keepStdout = keep
 	if err := a.login(ctx, org.URL(), o); err != nil {
 		return err
 	}

@@ -50,6 +50,9 @@ type loginOptions struct {
 	// ephemeralInstallation signs the pairing with a one-time key instead
 	// of the saved installation key (the demo).
 	ephemeralInstallation bool
+	// keepStdout leaves stdout open after the login (demo --keep goes on
+	// after it).
+	keepStdout bool
 	// oidc method (login_oidc.go)
 	oidc oidcOptions
 	// saving
@@ -268,7 +271,14 @@ func (a *app) login(ctx context.Context, org string, o *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	return a.finishLogin(ctx, o, cred)
+	err = a.finishLogin(ctx, o, cred)
+	// Everything for stdout is written: close it, so that a shell's $(…)
+	// capture returns now, while the loopback pages get their moment to
+	// show the outcome (pages.Close, deferred).
+	if a.env.CloseStdout != nil && !o.keepStdout {
+		_ = a.env.CloseStdout()
+	}
+	return err
 }
 
 // finishLogin hands a verified credential to the user: the summary on
