@@ -25,6 +25,7 @@ import (
 
 	"github.com/gdlogin/gdlogin/internal/failure"
 	"github.com/gdlogin/gdlogin/internal/opener"
+	"github.com/gdlogin/gdlogin/internal/termtext"
 )
 
 // version is set at build time with -ldflags "-X github.com/gdlogin/gdlogin/internal/cli.version=v1.2.3".
@@ -206,7 +207,10 @@ func isFlag(err error, name string) bool {
 	return msg == "unknown flag: "+name || strings.HasPrefix(msg, "unknown flag: "+name+"=")
 }
 
-// say prints a line for humans on stderr, unless --quiet.
+// say prints a line for humans on stderr, unless --quiet. Its arguments
+// pass through termtext.Sprintf: what the organization, the identity
+// provider or the config file says shows as visible escapes, never as
+// control sequences.
 func (a *app) say(format string, args ...any) {
 	if a.quiet {
 		return
@@ -214,7 +218,7 @@ func (a *app) say(format string, args ...any) {
 	a.errMu.Lock()
 	defer a.errMu.Unlock()
 	a.clearSpinnerLocked()
-	fmt.Fprintf(a.env.Stderr, format+"\n", args...)
+	fmt.Fprintln(a.env.Stderr, termtext.Sprintf(format, args...))
 }
 
 // warn prints a warning on stderr, unless --quiet.
@@ -225,7 +229,7 @@ func (a *app) warn(format string, args ...any) {
 	a.errMu.Lock()
 	defer a.errMu.Unlock()
 	a.clearSpinnerLocked()
-	fmt.Fprintf(a.env.Stderr, "warning: "+format+"\n", args...)
+	fmt.Fprintln(a.env.Stderr, termtext.Sprintf("warning: "+format, args...))
 }
 
 // exactArgs is cobra.ExactArgs with a usage exit code and a clear message.

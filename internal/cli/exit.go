@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gdlogin/gdlogin/internal/failure"
+	"github.com/gdlogin/gdlogin/internal/termtext"
 )
 
 // Exit codes. They are part of gdlogin's interface: scripts rely on them,
@@ -51,13 +52,14 @@ func kindOfExit(code int) failure.Kind {
 }
 
 // printError writes one "error: …" line and, when known, one "hint: …" line.
+// Each line is cleaned (termtext.Lines): messages quote the organization.
 func printError(w io.Writer, err error) {
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(w, "error: cancelled")
 		return
 	}
-	fmt.Fprintf(w, "error: %s\n", strings.TrimSpace(err.Error()))
+	fmt.Fprintf(w, "error: %s\n", termtext.Lines(strings.TrimSpace(err.Error())))
 	if hint := failure.HintOf(err); hint != "" {
-		fmt.Fprintf(w, "hint: %s\n", hint)
+		fmt.Fprintf(w, "hint: %s\n", termtext.Lines(hint))
 	}
 }

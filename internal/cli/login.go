@@ -17,6 +17,7 @@ import (
 	"github.com/gdlogin/gdlogin/internal/gooddata"
 	"github.com/gdlogin/gdlogin/internal/httpclient"
 	"github.com/gdlogin/gdlogin/internal/store"
+	"github.com/gdlogin/gdlogin/internal/termtext"
 	"github.com/gdlogin/gdlogin/internal/usecase/credential"
 	"github.com/gdlogin/gdlogin/internal/usecase/login"
 )
@@ -436,9 +437,9 @@ func (a *app) client(org, token string) (*gooddata.Client, error) {
 			if ev.Status != 0 {
 				status = fmt.Sprint(ev.Status)
 			}
-			line := fmt.Sprintf("http: %s %s -> %s in %s", ev.Method, ev.URL, status, ev.Duration.Round(time.Millisecond))
+			line := termtext.Sprintf("http: %s %s -> %s in %s", ev.Method, ev.URL, status, ev.Duration.Round(time.Millisecond))
 			if ev.TraceID != "" {
-				line += " (trace id " + ev.TraceID + ")"
+				line += " (trace id " + termtext.Clean(ev.TraceID) + ")"
 			}
 			a.errMu.Lock()
 			defer a.errMu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gdlogin/gdlogin/internal/shellquote"
+	"github.com/gdlogin/gdlogin/internal/termtext"
 	"github.com/gdlogin/gdlogin/internal/usecase/credential"
 )
 
@@ -28,9 +29,7 @@ func writeOutput(w io.Writer, mode string, c credential.Credential) error {
 	case outToken:
 		_, err = fmt.Fprintln(w, c.Token.Reveal())
 	case outJSON:
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(struct {
+		err = writeJSON(w, struct {
 			Host             string    `json:"host"`
 			UserID           string    `json:"userId"`
 			UserName         string    `json:"userName,omitempty"`
@@ -71,12 +70,24 @@ func envExports(shell, host, token string) string {
 	return b.String()
 }
 
+// writeJSON writes v as indented JSON and a newline. The values stay what
+// the organization sent; termtext.JSON writes the characters a terminal
+// would obey (C1 controls, bidi overrides) as JSON escapes.
+func writeJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(termtext.JSON(b), '\n'))
+	return err
+}
+
 // summary is the one line for humans after a login; never the token.
 func summary(c credential.Credential, verb string) string {
 	org := c.Profile.OrgLabel()
 	if c.OIDC != nil && c.OIDC.KeepJWT {
-		return fmt.Sprintf("%s %s (%s) as %s: the identity provider's ID token is the credential (valid until %s).", verb, org, c.Host, c.Profile.DisplayName(),
+		return termtext.Sprintf("%s %s (%s) as %s: the identity provider's ID token is the credential (valid until %s).", verb, org, c.Host, c.Profile.DisplayName(),
 			c.OIDC.IDTokenExpiry.Local().Format("2006-01-02 15:04:05"))
 	}
-	return fmt.Sprintf("%s %s (%s) as %s: API token %q created and verified.", verb, org, c.Host, c.Profile.DisplayName(), c.TokenID)
+	return termtext.Sprintf("%s %s (%s) as %s: API token %q created and verified.", verb, org, c.Host, c.Profile.DisplayName(), c.TokenID)
 }

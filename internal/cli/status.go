@@ -4,7 +4,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/gdlogin/gdlogin/internal/failure"
 	"github.com/gdlogin/gdlogin/internal/gooddata"
+	"github.com/gdlogin/gdlogin/internal/termtext"
 	"github.com/gdlogin/gdlogin/internal/usecase/status"
 )
 
@@ -118,9 +118,7 @@ func (a *app) runStatus(ctx context.Context, output string, timeout time.Duratio
 		rows[i] = a.statusRow(c)
 	}
 	if output == outJSON {
-		enc := json.NewEncoder(a.env.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rows); err != nil {
+		if err := writeJSON(a.env.Stdout, rows); err != nil {
 			return fmt.Errorf("write output: %w", err)
 		}
 	} else if err := writeStatusTable(a, rows); err != nil {
@@ -178,7 +176,7 @@ func writeStatusTable(a *app, rows []profileStatus) error {
 		if !r.Valid {
 			state = "INVALID (" + problemWords(r.Problem) + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, r.Host, user, orDash(org), orDash(r.TokenID), r.Age, state)
+		fmt.Fprint(tw, termtext.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, r.Host, user, orDash(org), orDash(r.TokenID), r.Age, state))
 	}
 	return tw.Flush()
 }
@@ -222,12 +220,12 @@ func statusOutcome(rows []profileStatus) error {
 	}
 	var msg string
 	if len(bad) == 1 {
-		msg = fmt.Sprintf("profile %s is not valid (%s): %s", bad[0].Profile, problemWords(bad[0].Problem), bad[0].Reason)
+		msg = termtext.Sprintf("profile %s is not valid (%s): %s", bad[0].Profile, problemWords(bad[0].Problem), bad[0].Reason)
 	} else {
 		var b strings.Builder
 		fmt.Fprintf(&b, "%d of %d profiles are not valid:", len(bad), len(rows))
 		for _, r := range bad {
-			fmt.Fprintf(&b, "\n  %s (%s): %s", r.Profile, problemWords(r.Problem), r.Reason)
+			b.WriteString(termtext.Sprintf("\n  %s (%s): %s", r.Profile, problemWords(r.Problem), r.Reason))
 		}
 		msg = b.String()
 	}

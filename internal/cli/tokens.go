@@ -5,7 +5,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/gdlogin/gdlogin/internal/failure"
 	"github.com/gdlogin/gdlogin/internal/gooddata"
+	"github.com/gdlogin/gdlogin/internal/termtext"
 	"github.com/gdlogin/gdlogin/internal/usecase/tokens"
 )
 
@@ -119,9 +119,7 @@ func (a *app) runTokensList(ctx context.Context, o *tokensOptions) error {
 		rows = append(rows, listedToken{ID: t.ID, UserID: t.UserID, InUse: t.InUse, Profiles: t.Profiles})
 	}
 	if o.output == outJSON {
-		enc := json.NewEncoder(a.env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		return writeJSON(a.env.Stdout, rows)
 	}
 	a.say("API tokens of %s on %s:", s.Target, s.Profile.Host)
 	tw := tabwriter.NewWriter(a.env.Stdout, 0, 0, 2, ' ', 0)
@@ -137,7 +135,7 @@ func (a *app) runTokensList(ctx context.Context, o *tokensOptions) error {
 		case len(r.Profiles) > 0:
 			mark = "saved (profile " + strings.Join(r.Profiles, ", ") + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\n", r.ID, mark)
+		fmt.Fprint(tw, termtext.Sprintf("%s\t%s\n", r.ID, mark))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -229,7 +227,7 @@ func (a *app) runTokensDelete(ctx context.Context, o *tokensOptions, ids []strin
 		}
 	}
 	if !o.yes {
-		ok, err := a.confirm(fmt.Sprintf("Delete %d API token(s) of %s on %s (%s)? [y/N] ", len(ids), s.Target, s.Profile.Host, strings.Join(ids, ", ")))
+		ok, err := a.confirm(termtext.Sprintf("Delete %d API token(s) of %s on %s (%s)? [y/N] ", len(ids), s.Target, s.Profile.Host, strings.Join(ids, ", ")))
 		if err != nil {
 			return err
 		}
@@ -248,7 +246,7 @@ func (a *app) runTokensDelete(ctx context.Context, o *tokensOptions, ids []strin
 			return
 		}
 		failed++
-		fmt.Fprintf(a.env.Stderr, "could not delete API token %q: %v\n", d.ID, d.Err)
+		fmt.Fprintln(a.env.Stderr, termtext.Sprintf("could not delete API token %q: %v", d.ID, d.Err))
 		if first == nil {
 			first = d.Err
 		}

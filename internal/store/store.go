@@ -13,6 +13,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/gdlogin/gdlogin/internal/termtext"
 )
 
 // Options configures a Store. The zero value is production use.
@@ -449,10 +451,12 @@ func (s *Store) sweepSecretFiles(cfg *configFile) {
 	}
 }
 
+// warnf writes a warning; its arguments (keyring errors, paths from the
+// environment) pass through termtext.Sprintf.
 func (s *Store) warnf(format string, args ...any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, _ = fmt.Fprintf(s.warn, format, args...)
+	_, _ = io.WriteString(s.warn, termtext.Sprintf(format, args...))
 }
 
 // newSecretKey returns "<name>.<8 hex digits>", different from old.
