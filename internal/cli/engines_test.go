@@ -134,6 +134,9 @@ type engineLogin struct {
 	orgTab   browsertest.Tab
 	outcome  []string // what happened, for the support matrix
 	feed     *io.PipeWriter
+	// stdoutClosed is closed when gdlogin closes its stdout (what a
+	// TOKEN=$(gdlogin …) capture waits for).
+	stdoutClosed chan struct{}
 }
 
 func (s *engineLogin) note(format string, args ...any) {
@@ -150,6 +153,9 @@ func (s *engineLogin) launch(paste bool, args ...string) {
 	s.stderr = &syncBuffer{}
 	env.Stderr = s.stderr
 	s.stdout = out
+	s.stdoutClosed = make(chan struct{})
+	var closeOnce sync.Once
+	env.CloseStdout = func() error { closeOnce.Do(func() { close(s.stdoutClosed) }); return nil }
 	opened := make(chan string, 1)
 	env.OpenBrowser = func(u, _ string) error { opened <- u; return nil }
 	if paste {
@@ -308,11 +314,23 @@ func (s *engineLogin) confirmIfAsked() bool {
 	return true
 }
 
-// finishInBrowser waits for the callback page and the start page to say
-// success, and returns gdlogin's stdout.
+// finishInBrowser waits for gdlogin to close its stdout with the token
+// on it, then for the callback page and the start page to say success:
+// the terminal finishes first, and the pages still show the outcome. It
+// returns gdlogin's stdout.
 func (s *engineLogin) finishInBrowser() string {
 	t := s.t
 	t.Helper()
+	select {
+	case <-s.stdoutClosed:
+	case code := <-s.done:
+		t.Fatalf("gdlogin ended (exit %d) without closing its stdout first", code)
+	case <-time.After(60 * time.Second):
+		t.Fatal("gdlogin did not close its stdout")
+	}
+	if strings.TrimSpace(s.stdout.String()) == "" {
+		t.Fatal("gdlogin closed its stdout before writing the token")
+	}
 	text := browsertest.WaitState(t, s.orgTab, "success")
 	if !strings.Contains(text, "John Doe (john.doe)") {
 		t.Errorf("callback page says %q", text)
