@@ -85,6 +85,9 @@ func (s *Server) callbackPage(c echo.Context) error {
 	if finished {
 		return s.base.Render(c, http.StatusGone, templates.FinishedPage(pageStatus(st)))
 	}
+	if s.cfg.CallbackOpened != nil {
+		go s.cfg.CallbackOpened()
+	}
 	return s.base.Render(c, http.StatusOK, templates.CallbackPage(templates.Status{State: "waiting", Message: "Receiving the token…"}))
 }
 

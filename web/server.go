@@ -60,6 +60,11 @@ type Config struct {
 	Grace time.Duration
 	// VerifyTimeout bounds one verification; zero means 30 seconds.
 	VerifyTimeout time.Duration
+	// CallbackOpened, when set, is called in a goroutine of its own each
+	// time the callback page is served while the login waits: the
+	// envelope is moments away, and the login can warm its connection to
+	// the organization for the verification.
+	CallbackOpened func()
 }
 
 // EventKind says what happened.

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,6 +41,8 @@ type fixture struct {
 	origin string
 	mu     sync.Mutex
 	events []Event
+	// callbacks counts the CallbackOpened calls.
+	callbacks atomic.Int32
 }
 
 func (f *fixture) eventKinds() []EventKind {
@@ -84,6 +87,7 @@ func newFixture(t *testing.T) *fixture {
 			f.events = append(f.events, e)
 			f.mu.Unlock()
 		},
+		CallbackOpened: func() { f.callbacks.Add(1) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -551,5 +555,22 @@ func TestStartPageLeadsWithWhatRunsInTheBrowser(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCallbackPageTellsTheLoginTheTokenIsNear: serving the callback page
+// calls CallbackOpened, where the login warms its connection to the
+// organization for the verification.
+func TestCallbackPageTellsTheLoginTheTokenIsNear(t *testing.T) {
+	f := newFixture(t)
+	if a := f.do(t, "GET", "/callback", nil, nil); a.code != http.StatusOK {
+		t.Fatalf("callback page: %d", a.code)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for f.callbacks.Load() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("CallbackOpened called %d times, want 1", f.callbacks.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

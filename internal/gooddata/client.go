@@ -141,6 +141,28 @@ func (c *Client) Generation() Generation { return c.gen.get() }
 // String never shows the token.
 func (c *Client) String() string { return "gooddata.Client{" + c.Org() + "}" }
 
+// Warm opens, or keeps alive, a connection to the organization, so that
+// the next call does not wait for the DNS lookup, the TCP connection and
+// the TLS handshake: a login warms it while the token is on its way, since
+// the token's verification is on the path the user waits on. It sends one
+// HEAD of the organization's root, without credentials, reads nothing and
+// ignores the answer; it gives up after ten seconds.
+func (c *Client) Warm(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, c.org.String()+"/", nil)
+	if err != nil {
+		return
+	}
+	res, err := c.opts.HTTPClient.Do(req)
+	if err != nil {
+		return
+	}
+	// A HEAD answer has no body; closing it returns the connection to
+	// the pool.
+	res.Body.Close()
+}
+
 // request is one API call.
 type request struct {
 	op     string // what the caller was doing, for messages: "create API token"

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -506,4 +507,54 @@ func testHTTPClient(t *testing.T, userAgent string) *http.Client {
 		t.Fatal(err)
 	}
 	return hc
+}
+
+// TestWarmLeavesTheConnectionForTheVerification: Warm sends one HEAD of
+// the root without credentials, and the profile call that follows goes
+// over the same connection instead of dialling again.
+func TestWarmLeavesTheConnectionForTheVerification(t *testing.T) {
+	var mu sync.Mutex
+	var dials int
+	var seen []string
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.URL.Path+" auth="+r.Header.Get("Authorization"))
+		mu.Unlock()
+		if r.Method == http.MethodHead {
+			w.WriteHeader(http.StatusFound)
+			return
+		}
+		profileHandler(PermSelfCreateToken)(w, r)
+	}))
+	ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			dials++
+			mu.Unlock()
+		}
+	}
+	ts.Start()
+	t.Cleanup(ts.Close)
+	hc := testHTTPClient(t, "gdlogin/test")
+	anon, err := New(ts.URL, "", Options{HTTPClient: hc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon.Warm(context.Background())
+	c, err := New(ts.URL, testToken, Options{HTTPClient: hc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Profile(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"HEAD / auth=", "GET /api/v1/profile auth=Bearer " + testToken}
+	if strings.Join(seen, "\n") != strings.Join(want, "\n") {
+		t.Errorf("requests\n%q\nwant\n%q", seen, want)
+	}
+	if dials != 1 {
+		t.Errorf("%d connections, want 1: the verification did not reuse the warm one", dials)
+	}
 }

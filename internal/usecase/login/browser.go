@@ -52,12 +52,16 @@ func (d Deps) browser(ctx context.Context, in Input) (credential.Credential, *Pa
 		Deadline:    deadline,
 		Verify:      credential.VerifyHandoff(in.Org, in.User, d.Client),
 		Events:      d.webEvent,
+		// The verification is on the path the user waits on: when the
+		// callback page loads, the envelope is milliseconds away.
+		CallbackOpened: func() { d.warm(ctx, in.Org) },
 	})
 	if err != nil {
 		ln.Close()
 		return credential.Credential{}, nil, err
 	}
 	srv.Start()
+	go d.warm(ctx, in.Org)
 	pages := &Pages{close: func() error {
 		// The start page long-polls for the outcome; the wait is bounded
 		// by the server's grace period, whatever the login's context.
@@ -90,6 +94,14 @@ func (d Deps) browser(ctx context.Context, in Input) (credential.Credential, *Pa
 	}
 	return credential.Credential{Host: in.Org, Profile: *res.Profile, TokenID: res.Payload.TokenID, Token: gooddata.Secret(res.Payload.Token),
 		Method: credential.MethodBrowser, CreatedAt: d.Now()}, pages, nil
+}
+
+// warm opens a connection to the organization on the shared HTTP client,
+// so that the token's verification finds one ready (gooddata.Client.Warm).
+func (d Deps) warm(ctx context.Context, org string) {
+	if c, err := d.Client(org, ""); err == nil {
+		c.Warm(ctx)
+	}
 }
 
 // webEvent passes the loopback server's progress on.
