@@ -25,6 +25,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -62,7 +63,40 @@ func main() {
 }
 
 // sample is one gdlogin run: click to the token line, click to stdout EOF.
-type sample struct{ line, eof time.Duration }
+type sample struct {
+	line, eof time.Duration
+	phases    phases
+}
+
+// phases splits a run by the landing page's own clock (Navigation and
+// Resource Timing, read after the run): click to the navigation's start
+// (the script and its API calls), to the page's first byte, to the POST
+// leaving, and to the POST's answer.
+type phases struct{ nav, firstByte, postStart, postEnd time.Duration }
+
+// phaseScript reads the landing page's timing, in ms since the epoch.
+const phaseScript = `(() => {
+  const n = performance.getEntriesByType("navigation")[0];
+  const p = performance.getEntriesByType("resource").find(e => e.initiatorType == "fetch") || {};
+  const o = performance.timeOrigin;
+  return JSON.stringify([o, o + n.responseStart, o + (p.startTime || 0), o + (p.responseEnd || 0)]);
+})()`
+
+// readPhases evaluates phaseScript in tab and returns the phases from click.
+func readPhases(tab context.Context, click time.Time) phases {
+	js, err := chromedp.Run(tab, chromedp.Evaluate[string](phaseScript))
+	if err != nil {
+		return phases{}
+	}
+	var at [4]float64
+	if json.Unmarshal([]byte(js), &at) != nil {
+		return phases{}
+	}
+	from := func(ms float64) time.Duration {
+		return time.UnixMicro(int64(ms * 1000)).Sub(click)
+	}
+	return phases{from(at[0]), from(at[1]), from(at[2]), from(at[3])}
+}
 
 func run(pairs, warmup int) error {
 	chromium := browsertest.ExecPath()
@@ -108,17 +142,18 @@ func run(pairs, warmup int) error {
 	b := &bench{bin: bin, configDir: filepath.Join(work, "config"), org: org, browser: browser}
 	var full []sample
 	var limit []time.Duration
+	var limitPhases []phases
 	for i := range warmup + pairs {
 		f, err := b.gdlogin(i, i < warmup)
 		if err != nil {
 			return fmt.Errorf("gdlogin run %d: %w", i, err)
 		}
-		l, err := b.limit(i)
+		l, lp, err := b.limit(i)
 		if err != nil {
 			return fmt.Errorf("limit run %d: %w", i, err)
 		}
 		if i >= warmup {
-			full, limit = append(full, f), append(limit, l)
+			full, limit, limitPhases = append(full, f), append(limit, l), append(limitPhases, lp)
 		}
 	}
 
@@ -139,6 +174,30 @@ func run(pairs, warmup int) error {
 	fmt.Printf("limit, click to POST arrived:  %s (median)\n", ms(median(limit)))
 	fmt.Printf("ratio to the token line:       %.2f (median of pairwise ratios; target <= 1.25)\n", float64(median(lineRatios))/1e6)
 	fmt.Printf("ratio to stdout EOF:           %.2f (median of pairwise ratios; target <= 1.35)\n", float64(median(eofRatios))/1e6)
+	// Where the time goes, by the landing page's clock (medians from the
+	// click): the script with its API calls, the page's first byte, the
+	// POST leaving it, its answer (gdlogin answers after the verification).
+	phase := func(ps []phases, f func(phases) time.Duration) string {
+		var d []time.Duration
+		for _, p := range ps {
+			d = append(d, f(p))
+		}
+		return ms(median(d))
+	}
+	var gp []phases
+	for _, f := range full {
+		gp = append(gp, f.phases)
+	}
+	for _, row := range []struct {
+		name string
+		ps   []phases
+	}{{"gdlogin", gp}, {"limit", limitPhases}} {
+		fmt.Printf("%-8s navigation starts %s, first byte %s, POST leaves %s, POST answered %s\n", row.name+":",
+			phase(row.ps, func(p phases) time.Duration { return p.nav }),
+			phase(row.ps, func(p phases) time.Duration { return p.firstByte }),
+			phase(row.ps, func(p phases) time.Duration { return p.postStart }),
+			phase(row.ps, func(p phases) time.Duration { return p.postEnd }))
+	}
 	return nil
 }
 
@@ -251,7 +310,7 @@ func (b *bench) gdlogin(i int, warm bool) (sample, error) {
 		waitCtx, cancelWait := context.WithTimeout(orgTab, 5*time.Second)
 		_ = chromedp.Do(waitCtx, chromedp.WaitVisible(chromedp.CSS(`[data-testid="status"][data-state="success"]`)))
 		cancelWait()
-		return sample{r.lineAt.Sub(click), r.eofAt.Sub(click)}, nil
+		return sample{r.lineAt.Sub(click), r.eofAt.Sub(click), readPhases(orgTab, click)}, nil
 	case <-ctx.Done():
 		text, _ := chromedp.Run(orgTab, chromedp.Evaluate[string](`location.href + " | " + document.body.innerText.slice(0, 400)`))
 		return sample{}, fmt.Errorf("no token within a minute; the tab shows %s; gdlogin said:\n%s", text, said.String())
@@ -261,10 +320,10 @@ func (b *bench) gdlogin(i int, warm bool) (sample, error) {
 // limit times the documented snippet, with the profile call, and one
 // navigation to a bare loopback page that posts its fragment to its own
 // server, until that POST arrives.
-func (b *bench) limit(i int) (time.Duration, error) {
+func (b *bench) limit(i int) (time.Duration, phases, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, err
+		return 0, phases{}, err
 	}
 	arrived := make(chan time.Time, 1)
 	mux := http.NewServeMux()
@@ -285,7 +344,7 @@ func (b *bench) limit(i int) (time.Duration, error) {
 	tab, closeTab := chromedp.NewContext(b.browser)
 	defer closeTab()
 	if err := chromedp.Do(tab, chromedp.Navigate(b.org.URL()+"/"), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
-		return 0, err
+		return 0, phases{}, err
 	}
 	snippet := fmt.Sprintf(`fetch('/api/v1/profile', {headers: {'X-Requested-With': 'XMLHttpRequest'}})
 .then(res => res.json())
@@ -298,13 +357,16 @@ func (b *bench) limit(i int) (time.Duration, error) {
 .then(data => location.assign('http://127.0.0.1:%d/cb#' + data.data.attributes.bearerToken)); void 0`, i, ln.Addr().(*net.TCPAddr).Port)
 	start := time.Now()
 	if err := chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](snippet)); err != nil {
-		return 0, err
+		return 0, phases{}, err
 	}
 	select {
 	case t := <-arrived:
-		return t.Sub(start), nil
+		waitCtx, cancelWait := context.WithTimeout(tab, 5*time.Second)
+		_ = chromedp.Do(waitCtx, chromedp.Poll[chromedp.Void](`performance.getEntriesByType("resource").some(e => e.initiatorType == "fetch" && e.responseEnd > 0)`))
+		cancelWait()
+		return t.Sub(start), readPhases(tab, start), nil
 	case <-time.After(20 * time.Second):
-		return 0, errors.New("the bare page's POST never arrived")
+		return 0, phases{}, errors.New("the bare page's POST never arrived")
 	}
 }
 
