@@ -413,7 +413,7 @@ func (s *engineLogin) promptScenario() string {
 	}
 	s.confirmIfAsked()
 	token := strings.TrimSpace(s.finishInBrowser())
-	if p := s.orgTab.Prompts(); len(p) != 1 || p[0] != "gdlogin pairing code:" {
+	if p := s.orgTab.Prompts(); len(p) != 1 || p[0] != "gdlogin pairing code (start page):" {
 		t.Fatalf("prompts %q, want the one asking for the pairing code", p)
 	}
 	s.note("prompt answered with the pairing code")
