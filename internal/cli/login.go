@@ -48,6 +48,11 @@ type loginOptions struct {
 	port           int
 	noBrowser      bool
 	browserCommand string
+	// startPage opens the start page even when the bookmark worked for
+	// this profile last time; bookmark is when it did, if gdlogin opens
+	// the organization directly instead (login_bookmark.go).
+	startPage bool
+	bookmark  time.Time
 	// ephemeralInstallation signs the pairing with a one-time key instead
 	// of the saved installation key (the demo).
 	ephemeralInstallation bool
@@ -147,6 +152,7 @@ func (a *app) loginCommand() *cobra.Command {
 	timeoutFlag(f, &o.timeout, 5*time.Minute, "give up after this long")
 	f.IntVar(&o.port, "port", 0, "loopback port for the browser and oidc methods (default: a free one; oidc: for identity providers that register an exact redirect URI)")
 	f.BoolVar(&o.noBrowser, "no-browser", false, "do not open a browser; only print the page's address")
+	f.BoolVar(&o.startPage, "start-page", false, "open gdlogin's start page, even for a profile whose bookmark worked last time (gdlogin then opens the organization directly)")
 	f.BoolVar(&o.remote, "remote", false, "paste mode, for machines no browser can reach (SSH): the token comes back by copy and paste; on by default over SSH without a display (--remote=false to turn it off)")
 	f.StringVar(&o.browserCommand, "browser-command", "", "open the page with this `COMMAND` (the URL replaces %s, or is appended) instead of $BROWSER or the system's opener")
 	addOIDCFlags(f, &o.oidc)
@@ -253,6 +259,7 @@ func (a *app) login(ctx context.Context, org string, o *loginOptions) error {
 			return err
 		}
 		in.Installation = key
+		o.bookmark = a.bookmarkWorked(o)
 	}
 	hc, err := a.httpClient()
 	if err != nil {
@@ -270,6 +277,7 @@ func (a *app) login(ctx context.Context, org string, o *loginOptions) error {
 	progress.stop()
 	defer pages.Close()
 	if err != nil {
+		a.forgetBookmarkAfterTimeout(ctx, o, err)
 		return err
 	}
 	err = a.finishLogin(ctx, o, cred)

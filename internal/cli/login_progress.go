@@ -59,6 +59,9 @@ func (p *loginProgress) event(ev login.Event) {
 			a.say("Open this address in a browser on this computer to sign in with %s:\n\n    %s\n", o.oidc.issuer, ev.URL)
 		case oidc:
 			a.say("Opening your identity provider in the browser. If it does not open, go to:\n\n    %s\n", ev.URL)
+		case !o.bookmark.IsZero():
+			a.openOrgDirectly(o, ev)
+			return
 		case o.noBrowser:
 			a.say("Open this page in a browser on this computer to log in to %s:\n\n    %s\n", p.org(), ev.URL)
 		default:
