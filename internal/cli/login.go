@@ -49,10 +49,11 @@ type loginOptions struct {
 	noBrowser      bool
 	browserCommand string
 	// startPage opens the start page even when the bookmark worked for
-	// this profile last time; bookmark is when it did, if gdlogin opens
-	// the organization directly instead (login_bookmark.go).
-	startPage bool
-	bookmark  time.Time
+	// this profile last time. bookmarkKnown is when it did; bookmark is
+	// the same when gdlogin opens the organization directly, else zero
+	// (login_bookmark.go).
+	startPage               bool
+	bookmarkKnown, bookmark time.Time
 	// ephemeralInstallation signs the pairing with a one-time key instead
 	// of the saved installation key (the demo).
 	ephemeralInstallation bool
@@ -259,7 +260,7 @@ func (a *app) login(ctx context.Context, org string, o *loginOptions) error {
 			return err
 		}
 		in.Installation = key
-		o.bookmark = a.bookmarkWorked(o)
+		a.decideBookmark(o)
 	}
 	hc, err := a.httpClient()
 	if err != nil {
@@ -299,6 +300,9 @@ func (a *app) finishLogin(ctx context.Context, o *loginOptions, cred credential.
 	if !o.noSave {
 		var p store.Profile
 		p, saveErr = a.saveCredential(ctx, cred)
+		if saveErr == nil {
+			a.sayBookmarkChange(o, cred)
+		}
 		if saveErr == nil && o.writeSDK {
 			saveErr = a.writeSDKProfile(ctx, p, cred, o.sdkProfile, o.sdkFile)
 		}

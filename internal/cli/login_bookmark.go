@@ -15,18 +15,27 @@ import (
 
 	"github.com/gdlogin/gdlogin/internal/failure"
 	"github.com/gdlogin/gdlogin/internal/termtext"
+	"github.com/gdlogin/gdlogin/internal/usecase/credential"
 	"github.com/gdlogin/gdlogin/internal/usecase/login"
 )
 
-// bookmarkWorked is when the bookmark last worked for the profile of this
-// browser login, for the organization it is for; zero when gdlogin opens the
-// start page: --start-page, --no-browser, paste mode, another organization,
-// a new profile, or a last login through the console snippet (Safari does
-// not run the bookmark on a GoodData organization).
-func (a *app) bookmarkWorked(o *loginOptions) time.Time {
-	if o.startPage || o.noBrowser || o.remote || o.method != methodBrowser {
-		return time.Time{}
+// decideBookmark sets what the profile knows about the bookmark, and
+// whether this browser login opens the organization directly: only when
+// the bookmark worked last time, and neither --start-page, --no-browser nor
+// paste mode asks for something else.
+func (a *app) decideBookmark(o *loginOptions) {
+	o.bookmarkKnown = a.bookmarkWorked(o)
+	o.bookmark = time.Time{}
+	if !o.startPage && !o.noBrowser && !o.remote {
+		o.bookmark = o.bookmarkKnown
 	}
+}
+
+// bookmarkWorked is when the bookmark last worked for the profile of this
+// browser login, for the organization it is for; zero for a new profile,
+// another organization, or a last login through the console snippet
+// (Safari does not run the bookmark on a GoodData organization).
+func (a *app) bookmarkWorked(o *loginOptions) time.Time {
 	p := o.saved
 	if p == nil {
 		st, name, err := a.profileStore()
@@ -56,6 +65,18 @@ func (a *app) openOrgDirectly(o *loginOptions, ev login.Event) {
 	a.say("That page also has the pairing code, if the bookmark asks for one; gdlogin login --start-page opens it first.\n")
 	if err := a.env.OpenBrowser(ev.OrgURL, o.browserCommand); err != nil {
 		a.warn("could not open a browser (%v); open the start page above yourself", err)
+	}
+}
+
+// sayBookmarkChange tells the user, once the profile is saved, when the
+// next login will open something else than this one did.
+func (a *app) sayBookmarkChange(o *loginOptions, cred credential.Credential) {
+	name, _ := a.profileName()
+	switch {
+	case cred.Bookmark == credential.BookmarkWorked && o.bookmarkKnown.IsZero():
+		a.say("The bookmark worked: the next login of profile %q opens the organization directly, and you click the bookmark there (gdlogin login --start-page opens the start page instead).", name)
+	case cred.Bookmark == credential.BookmarkNotUsed && !o.bookmarkKnown.IsZero():
+		a.say("The token came from the console snippet: the next login of profile %q opens gdlogin's start page again.", name)
 	}
 }
 

@@ -168,17 +168,18 @@ func TestReturningUserLogin(t *testing.T) {
 	steps := []struct {
 		what       string
 		args       []string
-		startPage  bool // gdlogin opens the start page, not the organization
-		asBookmark bool // the token comes from the bookmark, not the snippet
-		remembered bool // the profile then says the bookmark worked
+		startPage  bool   // gdlogin opens the start page, not the organization
+		asBookmark bool   // the token comes from the bookmark, not the snippet
+		remembered bool   // the profile then says the bookmark worked
+		news       string // what gdlogin says about the next login: "worked", "snippet" or nothing
 	}{
-		{"first login", nil, true, true, true},
-		{"returning user", nil, false, true, true},
-		{"--start-page", []string{"--start-page"}, true, false, false},
-		{"after the snippet", nil, true, true, true},
-		{"--no-save leaves the profile as it is", []string{"--no-save"}, false, false, true},
-		{"returning user again, as profile default", []string{"--profile", "default"}, false, true, true},
-		{"another profile", []string{"--profile", "other"}, true, true, true},
+		{"first login", nil, true, true, true, "worked"},
+		{"returning user", nil, false, true, true, ""},
+		{"--start-page, then the snippet", []string{"--start-page"}, true, false, false, "snippet"},
+		{"after the snippet", nil, true, true, true, "worked"},
+		{"--no-save leaves the profile as it is", []string{"--no-save"}, false, false, true, ""},
+		{"returning user again, as profile default", []string{"--profile", "default"}, false, true, true, ""},
+		{"another profile", []string{"--profile", "other"}, true, true, true, "worked"},
 	}
 	for _, s := range steps {
 		l := startBookmarkLogin(t, org, vars, s.args...)
@@ -193,6 +194,17 @@ func TestReturningUserLogin(t *testing.T) {
 			t.Fatalf("%s: stdout %q", s.what, tok)
 		}
 		stderr := l.stderr.String()
+		for _, news := range []struct {
+			says bool
+			line string
+		}{
+			{s.news == "worked", "The bookmark worked: the next login of profile %q opens the organization directly, and you click the bookmark there (gdlogin login --start-page opens the start page instead).\n"},
+			{s.news == "snippet", "The token came from the console snippet: the next login of profile %q opens gdlogin's start page again.\n"},
+		} {
+			if line := fmt.Sprintf(news.line, profileArg(s.args)); strings.Contains(stderr, line) != news.says {
+				t.Fatalf("%s: stderr says %q: %t, want %t\n%s", s.what, line, !news.says, news.says, stderr)
+			}
+		}
 		start := regexp.MustCompile(`http://127\.0\.0\.1:\d+/\?k=[\w-]+`).FindString(stderr)
 		if s.startPage {
 			if start != l.opened || strings.Contains(stderr, "If you have no gdlogin bookmark") {
@@ -213,10 +225,7 @@ func TestReturningUserLogin(t *testing.T) {
 				t.Fatalf("%s: stderr shows the organization link with the pairing:\n%s", s.what, stderr)
 			}
 		}
-		name := "default"
-		if len(s.args) == 2 && s.args[0] == "--profile" {
-			name = s.args[1]
-		}
+		name := profileArg(s.args)
 		if got := !bookmarkWorkedOf(t, vars, name).IsZero(); got != s.remembered {
 			t.Fatalf("%s: profile %s remembers the bookmark: %t, want %t", s.what, name, got, s.remembered)
 		}
@@ -225,6 +234,14 @@ func TestReturningUserLogin(t *testing.T) {
 	if err != nil || strings.Count(string(data), "bookmark_worked: 2026-11-29T18:22:00Z\n") != 2 {
 		t.Fatalf("config.yaml (%v):\n%s", err, data)
 	}
+}
+
+// profileArg is the profile that args name, "default" when none.
+func profileArg(args []string) string {
+	if len(args) == 2 && args[0] == "--profile" {
+		return args[1]
+	}
+	return "default"
 }
 
 func (l *bookmarkLogin) pairingCode() string {
