@@ -85,6 +85,13 @@ the gdlogin bookmark (or paste a console snippet) on the organization's tab: a
 script there creates the token with your session and hands it back encrypted.
 gdlogin prints the page's address too; --no-browser only prints it.
 
+Once the bookmark has worked for a profile, the next browser login of that
+profile opens the organization's tab directly, and the bookmark there is the one
+thing to click. gdlogin still prints the start page's address ("If you have no
+gdlogin bookmark, open …"); --start-page opens the start page instead. A login
+whose token came from the console snippet, or that opened the organization and
+timed out, makes the next one open the start page again.
+
 With --method oidc, for organizations whose admin registered the identity
 provider's signing key with GoodData, gdlogin signs you in at the identity
 provider (--issuer, --client-id) with a standard loopback login (authorization
