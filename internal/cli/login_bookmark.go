@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/gdlogin/gdlogin/internal/failure"
-	"github.com/gdlogin/gdlogin/internal/termtext"
 	"github.com/gdlogin/gdlogin/internal/usecase/credential"
 	"github.com/gdlogin/gdlogin/internal/usecase/login"
 )
@@ -60,7 +59,7 @@ func (a *app) bookmarkWorked(o *loginOptions) time.Time {
 func (a *app) openOrgDirectly(o *loginOptions, ev login.Event) {
 	name, _ := a.profileName()
 	a.say("Opening %s in your browser: click the gdlogin bookmark on that tab (it worked for profile %q on %s).",
-		termtext.Clean(o.org), name, o.bookmark.Local().Format("2006-01-02"))
+		o.org, name, o.bookmark.Local().Format("2006-01-02"))
 	a.say("If you have no gdlogin bookmark, open %s", ev.URL)
 	a.say("That page also has the pairing code, if the bookmark asks for one; gdlogin login --start-page opens it first.\n")
 	if err := a.env.OpenBrowser(ev.OrgURL, o.browserCommand); err != nil {
