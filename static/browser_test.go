@@ -88,6 +88,15 @@ func (r *rig) checkPayload(p handoff.Payload, tokenID string) {
 	}
 }
 
+// checkBookmark checks the payload's word on how the script ran: as the
+// bookmark, or not (the console snippet, an organization page's script).
+func (r *rig) checkBookmark(p handoff.Payload, want bool) {
+	r.t.Helper()
+	if p.Bookmark != want {
+		r.t.Fatalf("payload says bookmark %t, want %t", p.Bookmark, want)
+	}
+}
+
 // sent returns what the tab requested since mark, without the favicon that
 // Chromium asks for on its own.
 func (r *rig) sent(mark int) []string {
@@ -124,7 +133,9 @@ func TestBookmarkletHappyPath(t *testing.T) {
 	s := r.session(r.gd.Port, "gdlogin-laptop")
 	r.b.Open(r.org.URL + "/#gdlogin=" + s.PairingCode())
 	r.b.ClickBookmarklet(static.Bookmarklet())
-	r.checkPayload(r.openCallback(s), "gdlogin-laptop")
+	p := r.openCallback(s)
+	r.checkPayload(p, "gdlogin-laptop")
+	r.checkBookmark(p, true)
 
 	api := r.org.APIRequests()
 	if len(api) != 2 {
@@ -152,7 +163,9 @@ func TestSnippetHappyPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.b.Eval(snippet)
-	r.checkPayload(r.openCallback(s), "gdlogin-snippet")
+	p := r.openCallback(s)
+	r.checkPayload(p, "gdlogin-snippet")
+	r.checkBookmark(p, false)
 }
 
 // TestSnippetWinsOverFragment: the pairing pasted on purpose is used, and a
@@ -183,7 +196,9 @@ func TestIncludedScriptActsOnlyOnClick(t *testing.T) {
 		t.Errorf("the pairing is still in the address bar: %s", loc)
 	}
 	r.b.Confirm()
-	r.checkPayload(r.openCallback(s), "gdlogin-demo")
+	p := r.openCallback(s)
+	r.checkPayload(p, "gdlogin-demo")
+	r.checkBookmark(p, false)
 }
 
 func TestIncludedScriptIgnoresPagesWithoutPairing(t *testing.T) {
@@ -537,13 +552,17 @@ func TestPromptWhenTheFragmentWasLost(t *testing.T) {
 	r.b.ClickBookmarklet(static.Bookmarklet())
 	select {
 	case msg := <-asked:
-		if !strings.Contains(msg, "pairing code") {
+		// It names where the code is: the terminal prints the start
+		// page's address, also when gdlogin opened the organization.
+		if msg != "gdlogin pairing code (start page):" {
 			t.Errorf("prompt says %q", msg)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no prompt")
 	}
-	r.checkPayload(r.openCallback(s), "gdlogin-prompt")
+	p := r.openCallback(s)
+	r.checkPayload(p, "gdlogin-prompt")
+	r.checkBookmark(p, true)
 }
 
 func TestPromptDismissedSendsNothing(t *testing.T) {

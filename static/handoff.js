@@ -56,14 +56,12 @@ async (embeddedPairing, ask) => {
   // (Canvas and CanvasText), with a status line that assistive technology
   // announces, and a focusable Close button, which is also the way to say
   // no to the question below.
+  // (add's fourth parameter is its local variable, never an argument: a
+  // default value is shorter than a block with const and return.)
   const panel = doc.createElement("div");
-  const add = (tag, text, testid) => {
-    const element = doc.createElement(tag);
-    element.innerText = text;
-    if (testid) element.dataset.testid = gdlogin + "-" + testid;
-    panel.append(element);
-    return element;
-  };
+  const add = (tag, text, testid, element = doc.createElement(tag)) => (
+    (element.innerText = text), testid && (element.dataset.testid = gdlogin + "-" + testid), panel.append(element), element
+  );
 
   const say = (text) => (status.innerText = gdlogin + ": " + text);
 
@@ -73,12 +71,12 @@ async (embeddedPairing, ask) => {
   // it.
   const binary = (text) => atob(text.replace(/-/g, "+").replace(/_/g, "/"));
   // (Only a string has a match method; JSON gives no other object one.)
-  const decode = (text) => (text.match?.(/^[\w-]*$/) ? bytes.from(binary(text), (c) => c.charCodeAt(0)) : "");
+  const decode = (text) => (text.match?.(/^[\w-]*$/) ? bytes.from(binary(text), (c) => c.charCodeAt()) : "");
   const encode = (data) => btoa(String.fromCharCode(...new bytes(data))).replace(/[+/=]/g, (c) => (c == "+" ? "-" : c == "/" ? "_" : ""));
 
-  panel.style.cssText = "position:fixed;z-index:2147483647;top:0;right:0;padding:1em;background:Canvas;color:CanvasText;border:solid";
+  panel.style = "position:fixed;z-index:2147483647;top:0;right:0;padding:1em;background:Canvas;color:CanvasText;border:solid";
   add("button", "Close").onclick = () => panel.remove();
-  const status = add("p");
+  const status = add("p", gdlogin);
   status.role = "status";
   doc.body.append(panel);
 
@@ -100,7 +98,9 @@ async (embeddedPairing, ask) => {
       history.replaceState(history.state, "", loc.pathname + loc.search);
       code ||= hash.slice(9);
     }
-    code ||= prompt(gdlogin + " pairing code:");
+    // The prompt names where the code is: the start page, whose address
+    // the terminal prints.
+    code ||= prompt(gdlogin + " pairing code (start page):");
 
     // 2. Validate everything before using anything. (port & 65535) === port
     // holds for the integers 0..65535 only: it refuses a "port" such as
@@ -137,9 +137,10 @@ async (embeddedPairing, ask) => {
     if (pairing.org !== origin) throw "pairing for " + pairing.org + ", not " + origin + nothing;
 
     // The confirmation code of SPEC 3.7: the first 6 base32 characters of
-    // SHA-256(pub || state). The terminal prints it too.
-    const digest = new DataView(await subtle.digest(sha, new bytes([...pub, ...state]))).getUint32(0);
-    for (let shift = 27; shift > 0; shift -= 5) confirmation += "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[(digest >>> shift) & 31];
+    // SHA-256(pub || state). The terminal prints it too. (The & 31 drops
+    // whatever sign bits >> brings in; >>> would cost a byte more.)
+    const digest = new DataView(await subtle.digest(sha, new bytes([...pub, ...state]))).getUint32();
+    for (let shift = 27; shift > 0; shift -= 5) confirmation += "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[(digest >> shift) & 31];
     add("code", confirmation, "code").style.fontSize = "2em";
 
     // Encryption for gdlogin: ECDH P-256 with its key, then HKDF-SHA256
@@ -209,7 +210,11 @@ async (embeddedPairing, ask) => {
     profile = await response.json();
     let userId = profile.userId,
       tokenId = pairing.tokenId,
-      payload = { userId, origin },
+      // bookmark says whether the script ran as the bookmark, which is when
+      // neither argument is given: the console snippet passes its pairing,
+      // page.js its ask. gdlogin then opens the organization straight away
+      // for the next login of this profile (README, "A returning user").
+      payload = { userId, origin, bookmark: embeddedPairing == ask },
       denied = (profile.name ? profile.name + " (" + userId + ")" : userId) + " lacks " + selfCreate;
     const create = () => call("/entities/users/" + encodeURIComponent(userId) + "/apiTokens", json({ data: { id: tokenId, type: "apiToken" } }));
 

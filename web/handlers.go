@@ -37,6 +37,7 @@ func (s *Server) startPage(c echo.Context) error {
 			Message: "This page only opens with the full link that gdlogin printed.",
 			Hint:    "Copy the http://127.0.0.1:… link from the terminal, including everything after the question mark."}
 	}
+	s.startServed.Store(true)
 	st, _, _ := s.snapshot()
 	deadline := ""
 	if !s.cfg.Deadline.IsZero() {
@@ -162,7 +163,11 @@ func (s *Server) complete(c echo.Context) error {
 		return &PageError{Code: http.StatusGone, Title: "Finished", Message: "This login has already ended."}
 	}
 	s.emit(Event{Kind: EventCommitted, User: prof.UserID})
-	return c.JSON(http.StatusOK, st)
+	if err := c.JSON(http.StatusOK, st); err != nil {
+		return err
+	}
+	s.callbackDelivered()
+	return nil
 }
 
 // reported ends the login with the failure the organization's page
@@ -180,7 +185,11 @@ func (s *Server) reported(c echo.Context, p handoff.Payload) error {
 		return &PageError{Code: http.StatusGone, Title: "Finished", Message: "This login has already ended."}
 	}
 	s.emit(Event{Kind: EventReported, User: p.UserID, Err: err})
-	return c.JSON(http.StatusOK, st)
+	if err := c.JSON(http.StatusOK, st); err != nil {
+		return err
+	}
+	s.callbackDelivered()
+	return nil
 }
 
 // openError explains why an envelope was refused, without echoing it.

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gdlogin/gdlogin/internal/gooddata"
@@ -128,6 +129,10 @@ type Server struct {
 	done        chan struct{} // closed when finished
 	delivered   chan struct{} // closed when a final status reached a page
 	deliverOnce sync.Once
+	// startServed: the start page was loaded. When it never was (gdlogin
+	// opened the organization directly), the callback page's answer is
+	// the only page that shows the outcome.
+	startServed atomic.Bool
 }
 
 // status is what the pages show.
@@ -230,7 +235,8 @@ func (s *Server) snapshot() (status, chan struct{}, bool) {
 }
 
 // WaitStatusDelivered returns once a page has received the login's final
-// status (the start page long-polls for it), or when Grace has passed
+// status (the start page long-polls for it; when no start page was ever
+// loaded, the callback page's answer counts), or when Grace has passed
 // since it was called, or when ctx ends, whichever comes first. It does
 // not end the login; call it after Done, and Close after it.
 func (s *Server) WaitStatusDelivered(ctx context.Context) error {
@@ -253,6 +259,14 @@ func (s *Server) WaitStatusDelivered(ctx context.Context) error {
 // delivers the final status among them) finish, then the listener closes.
 func (s *Server) Close() error {
 	return s.base.Close()
+}
+
+// callbackDelivered records that the callback page received the final
+// status, which is delivery enough when no start page waits for it.
+func (s *Server) callbackDelivered() {
+	if !s.startServed.Load() {
+		s.deliverOnce.Do(func() { close(s.delivered) })
+	}
 }
 
 func (s *Server) emit(ev Event) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -572,5 +573,33 @@ func TestCallbackPageTellsTheLoginTheTokenIsNear(t *testing.T) {
 			t.Fatalf("CallbackOpened called %d times, want 1", f.callbacks.Load())
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestCallbackAnswerIsDeliveryWithoutStartPage: when gdlogin opened the
+// organization directly and no start page was ever loaded, the callback
+// page's answer is the delivery of the outcome, and the server need not
+// wait out its grace period; once the start page was loaded, it waits for
+// the start page's long poll as before.
+func TestCallbackAnswerIsDeliveryWithoutStartPage(t *testing.T) {
+	for _, loadStart := range []bool{false, true} {
+		t.Run(fmt.Sprintf("start page loaded %t", loadStart), func(t *testing.T) {
+			f := newFixture(t)
+			if loadStart {
+				if a := f.do(t, "GET", strings.TrimPrefix(f.srv.StartURL(), f.origin), nil, nil); a.code != http.StatusOK {
+					t.Fatalf("start page: %d", a.code)
+				}
+			}
+			if a := f.post(t, f.envelope(t, goodToken, testOrg)); a.code != http.StatusOK || a.status.State != "success" {
+				t.Fatalf("/complete: %d %+v", a.code, a.status)
+			}
+			err := f.srv.WaitStatusDelivered(context.Background())
+			if loadStart && (err == nil || !strings.Contains(err.Error(), "grace period")) {
+				t.Fatalf("with a start page that did not poll, WaitStatusDelivered = %v", err)
+			}
+			if !loadStart && err != nil {
+				t.Fatalf("without a start page, WaitStatusDelivered = %v", err)
+			}
+		})
 	}
 }

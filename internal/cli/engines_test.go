@@ -59,6 +59,10 @@ var engineScenarios = []engineScenario{
 		return orgsim.CSPStrict
 	}, (*engineLogin).promptScenario},
 	{"paste-mode", strictCSP, (*engineLogin).pasteScenario},
+	// A returning user (engines_returning_test.go).
+	{"returning", strictCSP, (*engineLogin).returningScenario},
+	{"returning/csp=unsafe-inline", func(string) orgsim.CSP { return orgsim.CSPUnsafeInline }, (*engineLogin).returningScenario},
+	{"returning/after-snippet", strictCSP, (*engineLogin).returningAfterSnippetScenario},
 }
 
 // bookmarkRefused says where an engine refuses a bookmark: WebKit checks a
@@ -95,6 +99,7 @@ func TestBrowserEngines(t *testing.T) {
 					}
 					mu.Lock()
 					tokens = append(tokens, token)
+					tokens = append(tokens, s.earlier...)
 					outcomes = append(outcomes, sc.name+" (csp "+cspName(csp)+"): "+strings.Join(s.outcome, "; ")+"; token on stdout")
 					mu.Unlock()
 				})
@@ -126,7 +131,9 @@ type engineLogin struct {
 	org    *orgsim.Server
 	csp    orgsim.CSP
 
-	start    string // the start page URL gdlogin "opened"
+	start    string            // the start page URL gdlogin "opened" (or, for a returning user, the organization's)
+	vars     map[string]string // the environment of every login of the scenario: one config dir
+	earlier  []string          // the tokens of the scenario's earlier logins, for the profile search
 	done     chan int
 	stdout   *bytes.Buffer
 	stderr   *syncBuffer
@@ -149,13 +156,17 @@ func (s *engineLogin) note(format string, args ...any) {
 func (s *engineLogin) launch(paste bool, args ...string) {
 	t := s.t
 	t.Helper()
-	env, out, _ := testEnv("", isolated(t, nil))
+	if s.vars == nil {
+		s.vars = isolated(t, nil)
+	}
+	env, out, _ := testEnv("", s.vars)
 	s.stderr = &syncBuffer{}
 	env.Stderr = s.stderr
 	s.stdout = out
-	s.stdoutClosed = make(chan struct{})
+	stdoutClosed := make(chan struct{})
+	s.stdoutClosed = stdoutClosed
 	var closeOnce sync.Once
-	env.CloseStdout = func() error { closeOnce.Do(func() { close(s.stdoutClosed) }); return nil }
+	env.CloseStdout = func() error { closeOnce.Do(func() { close(stdoutClosed) }); return nil }
 	opened := make(chan string, 1)
 	env.OpenBrowser = func(u, _ string) error { opened <- u; return nil }
 	if paste {
@@ -164,13 +175,15 @@ func (s *engineLogin) launch(paste bool, args ...string) {
 		t.Cleanup(func() { w.Close() })
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s.done = make(chan int, 1)
+	// Each login has its own channel: a scenario may launch several.
+	done := make(chan int, 1)
+	s.done = done
 	all := append([]string{"login", s.org.URL(), "--timeout", "90s"}, args...)
-	go func() { s.done <- Run(ctx, all, env) }()
+	go func() { done <- Run(ctx, all, env) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-s.done:
+		case <-done:
 		case <-time.After(30 * time.Second):
 		}
 		if t.Failed() {
@@ -324,7 +337,14 @@ func (s *engineLogin) finishInBrowser() string {
 	select {
 	case <-s.stdoutClosed:
 	case code := <-s.done:
-		t.Fatalf("gdlogin ended (exit %d) without closing its stdout first", code)
+		// Both may be ready: gdlogin ends at once when no start page
+		// waits for the outcome (a returning user's login).
+		select {
+		case <-s.stdoutClosed:
+			s.done <- code
+		default:
+			t.Fatalf("gdlogin ended (exit %d) without closing its stdout first", code)
+		}
 	case <-time.After(60 * time.Second):
 		t.Fatal("gdlogin did not close its stdout")
 	}
@@ -413,7 +433,7 @@ func (s *engineLogin) promptScenario() string {
 	}
 	s.confirmIfAsked()
 	token := strings.TrimSpace(s.finishInBrowser())
-	if p := s.orgTab.Prompts(); len(p) != 1 || p[0] != "gdlogin pairing code:" {
+	if p := s.orgTab.Prompts(); len(p) != 1 || p[0] != "gdlogin pairing code (start page):" {
 		t.Fatalf("prompts %q, want the one asking for the pairing code", p)
 	}
 	s.note("prompt answered with the pairing code")

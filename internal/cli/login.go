@@ -48,6 +48,12 @@ type loginOptions struct {
 	port           int
 	noBrowser      bool
 	browserCommand string
+	// startPage opens the start page even when the bookmark worked for
+	// this profile last time. bookmarkKnown is when it did; bookmark is
+	// the same when gdlogin opens the organization directly, else zero
+	// (login_bookmark.go).
+	startPage               bool
+	bookmarkKnown, bookmark time.Time
 	// ephemeralInstallation signs the pairing with a one-time key instead
 	// of the saved installation key (the demo).
 	ephemeralInstallation bool
@@ -78,6 +84,13 @@ opens it in your browser. You sign in to the organization as usual, then click
 the gdlogin bookmark (or paste a console snippet) on the organization's tab: a
 script there creates the token with your session and hands it back encrypted.
 gdlogin prints the page's address too; --no-browser only prints it.
+
+Once the bookmark has worked for a profile, the next browser login of that
+profile opens the organization's tab directly, and the bookmark there is the one
+thing to click. gdlogin still prints the start page's address ("If you have no
+gdlogin bookmark, open …"); --start-page opens the start page instead. A login
+whose token came from the console snippet, or that opened the organization and
+timed out, makes the next one open the start page again.
 
 With --method oidc, for organizations whose admin registered the identity
 provider's signing key with GoodData, gdlogin signs you in at the identity
@@ -147,6 +160,7 @@ func (a *app) loginCommand() *cobra.Command {
 	timeoutFlag(f, &o.timeout, 5*time.Minute, "give up after this long")
 	f.IntVar(&o.port, "port", 0, "loopback port for the browser and oidc methods (default: a free one; oidc: for identity providers that register an exact redirect URI)")
 	f.BoolVar(&o.noBrowser, "no-browser", false, "do not open a browser; only print the page's address")
+	f.BoolVar(&o.startPage, "start-page", false, "open gdlogin's start page, even for a profile whose bookmark worked last time (gdlogin then opens the organization directly)")
 	f.BoolVar(&o.remote, "remote", false, "paste mode, for machines no browser can reach (SSH): the token comes back by copy and paste; on by default over SSH without a display (--remote=false to turn it off)")
 	f.StringVar(&o.browserCommand, "browser-command", "", "open the page with this `COMMAND` (the URL replaces %s, or is appended) instead of $BROWSER or the system's opener")
 	addOIDCFlags(f, &o.oidc)
@@ -253,6 +267,7 @@ func (a *app) login(ctx context.Context, org string, o *loginOptions) error {
 			return err
 		}
 		in.Installation = key
+		a.decideBookmark(o)
 	}
 	hc, err := a.httpClient()
 	if err != nil {
@@ -270,6 +285,7 @@ func (a *app) login(ctx context.Context, org string, o *loginOptions) error {
 	progress.stop()
 	defer pages.Close()
 	if err != nil {
+		a.forgetBookmarkAfterTimeout(ctx, o, err)
 		return err
 	}
 	err = a.finishLogin(ctx, o, cred)
@@ -291,6 +307,9 @@ func (a *app) finishLogin(ctx context.Context, o *loginOptions, cred credential.
 	if !o.noSave {
 		var p store.Profile
 		p, saveErr = a.saveCredential(ctx, cred)
+		if saveErr == nil {
+			a.sayBookmarkChange(o, cred)
+		}
 		if saveErr == nil && o.writeSDK {
 			saveErr = a.writeSDKProfile(ctx, p, cred, o.sdkProfile, o.sdkFile)
 		}

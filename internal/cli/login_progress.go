@@ -6,6 +6,7 @@ package cli
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,6 +60,9 @@ func (p *loginProgress) event(ev login.Event) {
 			a.say("Open this address in a browser on this computer to sign in with %s:\n\n    %s\n", o.oidc.issuer, ev.URL)
 		case oidc:
 			a.say("Opening your identity provider in the browser. If it does not open, go to:\n\n    %s\n", ev.URL)
+		case !o.bookmark.IsZero():
+			a.openOrgDirectly(o, ev)
+			return
 		case o.noBrowser:
 			a.say("Open this page in a browser on this computer to log in to %s:\n\n    %s\n", p.org(), ev.URL)
 		default:
@@ -83,7 +87,12 @@ func (p *loginProgress) event(ev login.Event) {
 			p.spin("waiting for the browser")
 		}
 	case login.PasteStart:
-		a.say(pasteInstructions, ev.Paste.OpenOrgURL, ev.Paste.PairingCode, ev.Paste.Snippet, ev.Paste.ConfirmationCode)
+		// say cleans every argument, a line break included; the snippet
+		// is gdlogin's own two lines (a comment, then the code), so each
+		// line is an argument of its own, or the code would end up in the
+		// comment.
+		comment, code, _ := strings.Cut(strings.TrimRight(ev.Paste.Snippet, "\n"), "\n")
+		a.say(pasteInstructions, ev.Paste.OpenOrgURL, ev.Paste.PairingCode, comment, code, ev.Paste.ConfirmationCode)
 		a.say("(gdlogin waits until %s; Ctrl-C to cancel.)", ev.Deadline.Local().Format("15:04:05"))
 	case login.PasteRefused:
 		a.say("That is not this login's envelope (%s). Check the confirmation code and paste the whole envelope again.", pasteProblem(ev.Err))
@@ -143,6 +152,7 @@ const pasteInstructions = `Paste mode: the token comes back by copy and paste, b
    developers", then Develop → Show JavaScript Console), type "allow pasting" if Chrome or Edge
    asks, and paste this snippet (for this login only):
 
+%s
 %s
 
 3. The page then shows a confirmation code and an envelope. Paste the envelope below ONLY if

@@ -32,13 +32,15 @@ type vector struct {
 		TokenID string `json:"tokenId"`
 		UserID  string `json:"userId"`
 		Origin  string `json:"origin"`
+		// Bookmark: the script ran as the bookmark.
+		Bookmark bool `json:"bookmark,omitempty"`
 	} `json:"payload"`
 	// ConfirmationCode is the code the script showed (paste mode only).
 	ConfirmationCode string `json:"confirmationCode,omitempty"`
 }
 
 func (v vector) want() handoff.Payload {
-	return handoff.Payload{Token: v.Payload.Token, TokenID: v.Payload.TokenID, UserID: v.Payload.UserID, Origin: v.Payload.Origin}
+	return handoff.Payload{Token: v.Payload.Token, TokenID: v.Payload.TokenID, UserID: v.Payload.UserID, Origin: v.Payload.Origin, Bookmark: v.Payload.Bookmark}
 }
 
 // open rebuilds gdlogin's session from the vector and opens the envelope.
@@ -180,7 +182,7 @@ func runInterop(t *testing.T, c interopCase) vector {
 	if err != nil {
 		t.Fatalf("Go cannot open what WebCrypto sealed: %v", err)
 	}
-	v.Payload.Token, v.Payload.TokenID, v.Payload.UserID, v.Payload.Origin = got.Token, got.TokenID, got.UserID, got.Origin
+	v.Payload.Token, v.Payload.TokenID, v.Payload.UserID, v.Payload.Origin, v.Payload.Bookmark = got.Token, got.TokenID, got.UserID, got.Origin, got.Bookmark
 
 	wantID := c.tokenID
 	if len(c.org.TakenIDs) > 0 {
@@ -189,7 +191,8 @@ func runInterop(t *testing.T, c interopCase) vector {
 		}
 		wantID = got.TokenID
 	}
-	want := handoff.Payload{Token: org.TokenFor(wantID), TokenID: wantID, UserID: "john.doe", Origin: org.URL}
+	// Only the bookmark says it ran as the bookmark; the snippet does not.
+	want := handoff.Payload{Token: org.TokenFor(wantID), TokenID: wantID, UserID: "john.doe", Origin: org.URL, Bookmark: c.viaURL}
 	if c.org.UserID != "" {
 		want.UserID = c.org.UserID
 	}

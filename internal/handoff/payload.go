@@ -17,6 +17,14 @@ import (
 // reports that instead, encrypted the same way: {error, userId, origin}.
 // Such a payload has Error set and no Token or TokenID.
 //
+// Bookmark says that the script ran as the bookmark (it was called without
+// arguments), not as the console snippet or an organization page's script.
+// It is optional on the wire, so that bookmarks made before it existed keep
+// working; they count as "not the bookmark". It is not secret, and nothing
+// depends on it for safety: a sender who could lie in it could send a token
+// anyway. gdlogin uses it only to open the organization directly on the
+// next login of the same profile.
+//
 // Token is secret. Payload never shows it: fmt (every verb, %v, %+v and %#v
 // included), slog and encoding/json all see "[redacted]". Code that must
 // output the token reads the Token field itself.
@@ -26,6 +34,8 @@ type Payload struct {
 	UserID  string
 	Origin  string
 	Error   string
+	// Bookmark: the script ran as the bookmark.
+	Bookmark bool
 }
 
 // MaxReportSize bounds the error text of a report.
@@ -36,14 +46,14 @@ const redacted = "[redacted]"
 // String shows the payload with the token redacted.
 func (p Payload) String() string {
 	if p.Error != "" {
-		return fmt.Sprintf("{Error:%q UserID:%s Origin:%s}", p.Error, p.UserID, p.Origin)
+		return fmt.Sprintf("{Error:%q UserID:%s Origin:%s Bookmark:%t}", p.Error, p.UserID, p.Origin, p.Bookmark)
 	}
-	return fmt.Sprintf("{Token:%s TokenID:%s UserID:%s Origin:%s}", redacted, p.TokenID, p.UserID, p.Origin)
+	return fmt.Sprintf("{Token:%s TokenID:%s UserID:%s Origin:%s Bookmark:%t}", redacted, p.TokenID, p.UserID, p.Origin, p.Bookmark)
 }
 
 // GoString shows the payload with the token redacted.
 func (p Payload) GoString() string {
-	return fmt.Sprintf("handoff.Payload{Token:%q, TokenID:%q, UserID:%q, Origin:%q}", redacted, p.TokenID, p.UserID, p.Origin)
+	return fmt.Sprintf("handoff.Payload{Token:%q, TokenID:%q, UserID:%q, Origin:%q, Error:%q, Bookmark:%t}", redacted, p.TokenID, p.UserID, p.Origin, p.Error, p.Bookmark)
 }
 
 // Format makes every fmt verb show the redacted form: without it, verbs such
@@ -63,6 +73,7 @@ func (p Payload) LogValue() slog.Value {
 		slog.String("tokenId", p.TokenID),
 		slog.String("userId", p.UserID),
 		slog.String("origin", p.Origin),
+		slog.Bool("bookmark", p.Bookmark),
 	)
 }
 
@@ -72,7 +83,7 @@ func (p Payload) MarshalJSON() ([]byte, error) {
 	if p.Error != "" {
 		return marshalPayload(p)
 	}
-	return marshalPayload(Payload{Token: redacted, TokenID: p.TokenID, UserID: p.UserID, Origin: p.Origin})
+	return marshalPayload(Payload{Token: redacted, TokenID: p.TokenID, UserID: p.UserID, Origin: p.Origin, Bookmark: p.Bookmark})
 }
 
 // payloadJSON is the wire form of a payload; only Seal and the tests use it
@@ -83,17 +94,34 @@ type payloadJSON struct {
 	UserID  string `json:"userId"`
 	Origin  string `json:"origin"`
 	Error   string `json:"error,omitempty"`
+	// Bookmark is left out when false, as a bookmark older than the field
+	// leaves it out.
+	Bookmark bool `json:"bookmark,omitempty"`
 }
 
-// parsePayload reads the decrypted JSON strictly.
+// parsePayload reads the decrypted JSON strictly: the fields of a token or
+// of a report, each of its JSON type, and no others, except the optional
+// "bookmark", which is true or false when it is there.
 func parsePayload(data []byte) (Payload, error) {
 	obj, err := readObject(data)
 	if err != nil {
 		return Payload{}, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
 	}
+	bookmark, err := obj.takeBool("bookmark")
+	if err != nil {
+		return Payload{}, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
+	}
+	p, err := parseFields(obj)
+	p.Bookmark = bookmark && err == nil
+	return p, err
+}
+
+// parseFields reads a payload without its "bookmark" field.
+func parseFields(obj object) (Payload, error) {
 	if _, isReport := obj["error"]; isReport {
 		return parseReport(obj)
 	}
+	var err error
 	if err := obj.exactly("token", "tokenId", "userId", "origin"); err != nil {
 		return Payload{}, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
 	}

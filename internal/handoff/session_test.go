@@ -236,6 +236,51 @@ func TestOpenChecksThePayload(t *testing.T) {
 	}
 }
 
+// TestOpenReadsTheBookmarkField: the optional "bookmark" of a payload or a
+// report is true or false, or missing (a bookmark older than the field);
+// anything else makes the payload malformed.
+func TestOpenReadsTheBookmarkField(t *testing.T) {
+	s := newSession(t, 8085, "bookmark")
+	const token = `"token":"abc","tokenId":"gdlogin-laptop","userId":"john.doe","origin":"https://analytics.example.com"`
+	const report = `"error":"John Doe (john.doe) lacks SELF_CREATE_TOKEN","userId":"john.doe","origin":"https://analytics.example.com"`
+	for _, c := range []struct {
+		name, plain string
+		want        bool
+	}{
+		{"token, no field (an older bookmark, the snippet of an older gdlogin)", `{` + token + `}`, false},
+		{"token from the bookmark", `{` + token + `,"bookmark":true}`, true},
+		{"token from the snippet", `{"bookmark":false,` + token + `}`, false},
+		{"report from the bookmark", `{` + report + `,"bookmark":true}`, true},
+		{"report from the snippet", `{` + report + `,"bookmark":false}`, false},
+		{"report, no field", `{` + report + `}`, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := s.Open(sealRaw(t, s, c.plain))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Bookmark != c.want || p.UserID != "john.doe" {
+				t.Fatalf("Open = %v, want Bookmark %t", p, c.want)
+			}
+		})
+	}
+	for name, plain := range map[string]string{
+		"a number":          `{` + token + `,"bookmark":1}`,
+		"a string":          `{` + token + `,"bookmark":"true"}`,
+		"null":              `{` + token + `,"bookmark":null}`,
+		"twice":             `{` + token + `,"bookmark":true,"bookmark":true}`,
+		"another case":      `{` + token + `,"Bookmark":true}`,
+		"on a bad payload":  `{"token":"abc","userId":"john.doe","origin":"https://analytics.example.com","bookmark":true}`,
+		"with another name": `{` + token + `,"bookmark":true,"via":"bookmark"}`,
+	} {
+		t.Run("refused: "+name, func(t *testing.T) {
+			if p, err := s.Open(sealRaw(t, s, plain)); !errors.Is(err, handoff.ErrMalformed) || p != (handoff.Payload{}) {
+				t.Fatalf("Open = %v, %v; want ErrMalformed and no payload", p, err)
+			}
+		})
+	}
+}
+
 func TestOpenText(t *testing.T) {
 	s := newSession(t, 0, "text")
 	text, err := handoff.SealText(s.Pairing(), testPayload(), nil)

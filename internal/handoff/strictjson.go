@@ -87,6 +87,23 @@ func (o object) version() error {
 	return fmt.Errorf("%w: field %q is not an integer", ErrMalformed, "v")
 }
 
+// takeBool removes an optional field that must be a JSON boolean when it
+// is there, and returns its value (false when it is missing).
+func (o object) takeBool(name string) (bool, error) {
+	raw, ok := o[name]
+	if !ok {
+		return false, nil
+	}
+	delete(o, name)
+	switch string(raw) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, fmt.Errorf("field %q is not true or false", name)
+}
+
 // string returns a field that must be a JSON string.
 func (o object) string(name string) (string, error) {
 	raw := o[name]

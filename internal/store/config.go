@@ -51,6 +51,7 @@ type profileEntry struct {
 	SecretStore      Location      `yaml:"secret_store"`
 	SecretKey        string        `yaml:"secret_key"`
 	OIDC             *OIDCSettings `yaml:"oidc,omitempty"`
+	BookmarkWorked   time.Time     `yaml:"bookmark_worked,omitempty"`
 }
 
 func (e profileEntry) profile(name string) Profile {
@@ -66,6 +67,7 @@ func (e profileEntry) profile(name string) Profile {
 		CACert:           e.CACert,
 		SecretStore:      e.SecretStore,
 		OIDC:             cloneOIDC(e.OIDC),
+		BookmarkWorked:   e.BookmarkWorked,
 		secretKey:        e.SecretKey,
 	}
 }
@@ -83,6 +85,7 @@ func entryOf(p Profile) profileEntry {
 		SecretStore:      p.SecretStore,
 		SecretKey:        p.secretKey,
 		OIDC:             cloneOIDC(p.OIDC),
+		BookmarkWorked:   p.BookmarkWorked,
 	}
 }
 

@@ -82,6 +82,12 @@ type Profile struct {
 	CACert      string
 	SecretStore Location // set by Save: where the secret went
 	OIDC        *OIDCSettings
+	// BookmarkWorked is when the gdlogin bookmark last handed this
+	// profile's token over in this computer's browser; zero means never,
+	// or that it stopped working. While it is set, a browser login of the
+	// profile opens the organization directly instead of the start page.
+	// Not a secret: a time.
+	BookmarkWorked time.Time
 
 	secretKey string // keyring account and secret file stem: "<name>.<id>"
 }

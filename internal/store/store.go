@@ -272,6 +272,9 @@ func (s *Store) replace(ctx context.Context, p Profile, sec Secret, check func(o
 		p.CreatedAt = s.now()
 	}
 	p.CreatedAt = p.CreatedAt.UTC().Truncate(time.Second)
+	if !p.BookmarkWorked.IsZero() {
+		p.BookmarkWorked = p.BookmarkWorked.UTC().Truncate(time.Second)
+	}
 	data, err := encodeSecret(sec)
 	if err != nil {
 		return Profile{}, fmt.Errorf("encode the secret: %w", err)

@@ -39,7 +39,26 @@ type Credential struct {
 	// token, saved with the secret. Token is then the ID token and TokenID
 	// is empty.
 	OIDC *OIDC
+	// Bookmark is what the login learned about the gdlogin bookmark in
+	// this computer's browser; saved in the profile (BookmarkWorked).
+	Bookmark Bookmark
 }
+
+// Bookmark is what a login learned about the gdlogin bookmark.
+type Bookmark int
+
+const (
+	// BookmarkUnknown: nothing; the profile keeps what it knew. Not the
+	// browser method, or paste mode, whose browser may be another
+	// computer's.
+	BookmarkUnknown Bookmark = iota
+	// BookmarkWorked: the token came from the bookmark.
+	BookmarkWorked
+	// BookmarkNotUsed: the token came from the console snippet or an
+	// organization page's script; this browser may not run the bookmark
+	// (Safari refuses it under a strict CSP).
+	BookmarkNotUsed
+)
 
 // OIDC is what an oidc login adds to its credential (store.Profile.OIDC,
 // store.Secret.IDToken/IDTokenExpiry/RefreshToken).

@@ -69,7 +69,7 @@ func (d Deps) browser(ctx context.Context, in Input) (credential.Credential, *Pa
 		return srv.Close()
 	}}
 
-	d.emit(Event{Kind: StartPage, Method: in.Method, URL: srv.StartURL()})
+	d.emit(Event{Kind: StartPage, Method: in.Method, URL: srv.StartURL(), OrgURL: OpenOrgURL(in.Org, sess.PairingCode())})
 	d.emit(Event{Kind: Waiting, Method: in.Method, Deadline: deadline, ConfirmationCode: sess.ConfirmationCode()})
 
 	select {
@@ -92,8 +92,12 @@ func (d Deps) browser(ctx context.Context, in Input) (credential.Credential, *Pa
 	if err != nil {
 		return credential.Credential{}, pages, err
 	}
+	bookmark := credential.BookmarkNotUsed
+	if res.Payload.Bookmark {
+		bookmark = credential.BookmarkWorked
+	}
 	return credential.Credential{Host: in.Org, Profile: *res.Profile, TokenID: res.Payload.TokenID, Token: gooddata.Secret(res.Payload.Token),
-		Method: credential.MethodBrowser, CreatedAt: d.Now()}, pages, nil
+		Method: credential.MethodBrowser, CreatedAt: d.Now(), Bookmark: bookmark}, pages, nil
 }
 
 // warm opens a connection to the organization on the shared HTTP client,

@@ -93,7 +93,10 @@ const (
 	// existing one from Source.
 	UsingExisting EventKind = iota
 	// StartPage: the page to open in the browser is URL (the local start
-	// page, or the OIDC start URL, which redirects to AuthURL).
+	// page, or the OIDC start URL, which redirects to AuthURL). For the
+	// browser method, OrgURL is the organization with the pairing, as the
+	// start page's "Open the organization" link has it: what a user whose
+	// bookmark works needs, without the start page.
 	StartPage
 	// Waiting: the login waits for the user until Deadline.
 	Waiting
@@ -133,6 +136,7 @@ type Event struct {
 	Source   string // UsingExisting
 	URL      string // StartPage
 	AuthURL  string // StartPage of the oidc method: the identity provider's address
+	OrgURL   string // StartPage of the browser method: the organization with the pairing
 	Deadline time.Time
 	// ConfirmationCode of the browser method's pairing (Waiting): the
 	// organization's page shows it when it asks to confirm an installation

@@ -85,6 +85,7 @@ func (d Deps) Save(ctx context.Context, name string, cred credential.Credential)
 		}
 	}
 	prev, prevErr := d.Store.Get(name)
+	p.BookmarkWorked = bookmarkWorked(cred, prev, prevErr == nil)
 	saved, err := d.Store.Save(ctx, p, secret)
 	if err != nil {
 		return Saved{}, StoreFailure(err, name, "")
