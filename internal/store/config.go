@@ -51,6 +51,10 @@ type profileEntry struct {
 	SecretStore      Location      `yaml:"secret_store"`
 	SecretKey        string        `yaml:"secret_key"`
 	OIDC             *OIDCSettings `yaml:"oidc,omitempty"`
+	// SDKProfiles are the entries gdlogin wrote into SDK profiles.yaml
+	// files for this profile: what logout removes, and how gdlogin knows
+	// an entry as its own.
+	SDKProfiles []SDKEntry `yaml:"sdk_profiles,omitempty"`
 }
 
 func (e profileEntry) profile(name string) Profile {
@@ -66,6 +70,7 @@ func (e profileEntry) profile(name string) Profile {
 		CACert:           e.CACert,
 		SecretStore:      e.SecretStore,
 		OIDC:             cloneOIDC(e.OIDC),
+		SDKProfiles:      append([]SDKEntry(nil), e.SDKProfiles...),
 		secretKey:        e.SecretKey,
 	}
 }
@@ -83,6 +88,7 @@ func entryOf(p Profile) profileEntry {
 		SecretStore:      p.SecretStore,
 		SecretKey:        p.secretKey,
 		OIDC:             cloneOIDC(p.OIDC),
+		SDKProfiles:      append([]SDKEntry(nil), p.SDKProfiles...),
 	}
 }
 
@@ -212,6 +218,11 @@ func (s *Store) loadConfig() (*configFile, error) {
 		}
 		if err := validateCACertPath(name, e.CACert); err != nil {
 			return nil, &CorruptFileError{Path: path, Err: err}
+		}
+		for _, se := range e.SDKProfiles {
+			if err := se.validate(); err != nil {
+				return nil, &CorruptFileError{Path: path, Err: fmt.Errorf("profile %q: %w", name, err)}
+			}
 		}
 	}
 	return cfg, nil

@@ -82,6 +82,10 @@ type Profile struct {
 	CACert      string
 	SecretStore Location // set by Save: where the secret went
 	OIDC        *OIDCSettings
+	// SDKProfiles are the SDK profiles.yaml entries gdlogin wrote for this
+	// profile (WriteSDKProfile records them; Save keeps them). Read only:
+	// Save ignores this field.
+	SDKProfiles []SDKEntry
 
 	secretKey string // keyring account and secret file stem: "<name>.<id>"
 }
