@@ -15,9 +15,11 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -64,6 +66,11 @@ type Env struct {
 	// OpenBrowser opens a local page in the user's browser; command, when
 	// not empty, is --browser-command.
 	OpenBrowser func(url, command string) error
+	// Environ is the environment gdlogin run's program inherits.
+	Environ func() []string
+	// NotifySignals, when set, delivers SIGINT and SIGTERM to ch until
+	// stop is called (gdlogin run forwards them to its program).
+	NotifySignals func(ch chan<- os.Signal) (stop func())
 }
 
 // System is the real environment of the process.
@@ -86,6 +93,11 @@ func System() Env {
 		Now:      time.Now,
 		OpenBrowser: func(url, command string) error {
 			return opener.Opener{Getenv: os.Getenv, Output: os.Stderr, Command: command}.Open(url)
+		},
+		Environ: os.Environ,
+		NotifySignals: func(ch chan<- os.Signal) func() {
+			signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+			return func() { signal.Stop(ch) }
 		},
 	}
 }
@@ -126,6 +138,10 @@ func Run(ctx context.Context, args []string, env Env) int {
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
+	}
+	var child *childExit
+	if errors.As(err, &child) {
+		return child.code
 	}
 	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		err = context.Canceled
@@ -195,7 +211,7 @@ func (a *app) rootCommand() *cobra.Command {
 	pf.StringVar(&a.storeMode, "store", "auto", "where secrets go: auto (keyring, else a 0600 file), keyring, file")
 	_ = root.RegisterFlagCompletionFunc("profile", a.completeProfiles)
 	_ = root.RegisterFlagCompletionFunc("store", cobra.FixedCompletions([]string{"auto", "keyring", "file"}, cobra.ShellCompDirectiveNoFileComp))
-	root.AddCommand(a.loginCommand(), a.demoCommand(), a.bookmarkletCommand())
+	root.AddCommand(a.loginCommand(), a.demoCommand(), a.bookmarkletCommand(), a.runCommand())
 	root.AddCommand(a.credentialCommands()...)
 	return root
 }

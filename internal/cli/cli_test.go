@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +30,15 @@ func testEnv(stdin string, vars map[string]string) (Env, *bytes.Buffer, *bytes.B
 		Getenv: func(k string) string { return vars[k] },
 		OpenBrowser: func(u, _ string) error {
 			return errors.New("no browser in this test")
+		},
+		Environ: func() []string {
+			// What a program under gdlogin run inherits: the test's
+			// variables, and PATH to find its tools.
+			out := []string{"PATH=" + os.Getenv("PATH")}
+			for k, v := range vars {
+				out = append(out, k+"="+v)
+			}
+			return out
 		},
 		Hostname: func() (string, error) { return "build-box.example.com", nil },
 		Now:      func() time.Time { return time.Date(2026, 11, 29, 18, 22, 0, 0, time.UTC) },
@@ -140,11 +150,11 @@ func TestEnvExportsQuoteSafely(t *testing.T) {
 		"powershell": `$env:GOODDATA_TOKEN = 'a''b"c$d\e` + "`f'",
 	}
 	for shell, want := range cases {
-		got := envExports(shell, "https://analytics.example.com", hostile)
+		got := envExports(shell, credentialVars("https://analytics.example.com", hostile, "staging"))
 		if !strings.Contains(got, want) {
 			t.Errorf("%s: %q lacks %q", shell, got, want)
 		}
-		for _, name := range []string{"GOODDATA_HOST", "GOODDATA_TOKEN", "GOODDATA_API_TOKEN"} {
+		for _, name := range []string{"GOODDATA_HOST", "GOODDATA_TOKEN", "GOODDATA_API_TOKEN", "GDC_API_TOKEN", "GDLOGIN_TOKEN_STAGING"} {
 			if !strings.Contains(got, name) {
 				t.Errorf("%s: no %s", shell, name)
 			}

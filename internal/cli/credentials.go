@@ -165,9 +165,15 @@ const environmentLong = `gdlogin reads these environment variables:
   HTTPS_PROXY, HTTP_PROXY, NO_PROXY
                       the proxy used to reach the organization
 
-gdlogin env and gdlogin login --output env set GOODDATA_HOST, GOODDATA_TOKEN and
-GOODDATA_API_TOKEN for the tools that read them (the GoodData Python SDK
-through profiles.yaml, gooddata-dbt, the VS Code extension).`
+gdlogin env and gdlogin login --output env export, and gdlogin run sets for
+its program, GOODDATA_HOST, GOODDATA_TOKEN, GOODDATA_API_TOKEN and
+GDC_API_TOKEN for the tools that read them (gooddata-dbt, the VS Code
+extension, GoodData.CN's tools), and the profile's own GDLOGIN_TOKEN_<P>
+(GDLOGIN_TOKEN_STAGING for profile staging), which its entry in the GoodData
+Python SDK's profiles.yaml reads (see gdlogin write-sdk-profile --help for how
+the name is made). gdlogin run also sets GOODDATA_PROFILES_FILE and
+GDLOGIN_SDK_PROFILE to the profiles.yaml and entry gdlogin last wrote for the
+profile.`
 
 // completeProfiles completes --profile with the saved profile names.
 func (a *app) completeProfiles(_ *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {

@@ -21,6 +21,10 @@ const (
 	ExitNetwork   = 4   // the organization could not be reached or is not a GoodData API
 	ExitTimeout   = 5   // --timeout ran out
 	ExitCancelled = 130 // interrupted (Ctrl-C)
+	// gdlogin run exits with the program's own status; these two are its
+	// failures to start it, as a shell reports them.
+	ExitNotExecutable = 126 // gdlogin run: the program cannot be started
+	ExitNotFound      = 127 // gdlogin run: no such program
 )
 
 // exitCodes maps each class of failure to its exit code.
@@ -31,6 +35,9 @@ var exitCodes = map[failure.Kind]int{
 	failure.Network:   ExitNetwork,
 	failure.Timeout:   ExitTimeout,
 	failure.Cancelled: ExitCancelled,
+
+	failure.CommandNotFound:      ExitNotFound,
+	failure.CommandNotExecutable: ExitNotExecutable,
 }
 
 // exitCode maps an error to gdlogin's exit codes.

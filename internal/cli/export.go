@@ -47,7 +47,7 @@ func (a *app) runToken(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeOutput(a.env.Stdout, outToken, cred)
+	return writeOutput(a.env.Stdout, outToken, cred, "")
 }
 
 const envLong = `Print shell commands that export the saved credential of a profile:
@@ -56,10 +56,18 @@ const envLong = `Print shell commands that export the saved credential of a prof
   GOODDATA_TOKEN      the API token
   GOODDATA_API_TOKEN  the same token, under the name GoodData's VS Code
                       extension and gooddata.yaml files use
+  GDC_API_TOKEN       the same token, under the name GoodData.CN's tools use
+  GDLOGIN_TOKEN_<P>   the same token, under the profile's own name: the
+                      variable its entry in the SDK's profiles.yaml reads
+                      (gdlogin write-sdk-profile), e.g. GDLOGIN_TOKEN_STAGING
+                      for profile staging
 
 Evaluate the output in your shell. Values are quoted safely for the chosen
 shell. The shell defaults to fish when $SHELL is fish, else bash (which zsh
 and other POSIX shells understand); PowerShell only on request.
+
+To give the token to one program only, without exporting it into your
+shell, use gdlogin run -- CMD instead.
 
 The organization is not contacted. Exits 3 when the profile does not exist.`
 
@@ -80,7 +88,7 @@ func (a *app) envCommand() *cobra.Command {
 	var shell string
 	cmd := &cobra.Command{
 		Use:     "env",
-		Short:   "Print shell exports of GOODDATA_HOST and GOODDATA_TOKEN",
+		Short:   "Print shell exports of GOODDATA_HOST, GOODDATA_TOKEN and the profile's own variable",
 		Long:    envLong,
 		Example: envExample,
 		Args:    exactArgs(0, "no arguments"),
@@ -100,11 +108,11 @@ func (a *app) runEnv(ctx context.Context, shell string) error {
 	if err := oneOf("shell", shell, shells...); err != nil {
 		return err
 	}
-	cred, _, err := a.savedCredential(ctx)
+	cred, p, err := a.savedCredential(ctx)
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(a.env.Stdout, envExports(shell, cred.Host, cred.Token.Reveal()))
+	_, err = io.WriteString(a.env.Stdout, envExports(shell, credentialVars(cred.Host, cred.Token.Reveal(), p.Name)))
 	return err
 }
 

@@ -43,7 +43,7 @@ func TestEnvShells(t *testing.T) {
 		if r.code != 0 || r.stderr != "" {
 			t.Fatalf("SHELL=%s %v: exit %d %q", tc.shellVar, tc.args, r.code, r.stderr)
 		}
-		if !strings.Contains(r.stdout, tc.want) || strings.Count(r.stdout, "\n") != 3 {
+		if !strings.Contains(r.stdout, tc.want) || strings.Count(r.stdout, "\n") != 5 || !strings.Contains(r.stdout, "GDC_API_TOKEN") || !strings.Contains(r.stdout, "GDLOGIN_TOKEN_DEFAULT") {
 			t.Errorf("SHELL=%s %v: stdout lacks the expected line %q", tc.shellVar, tc.args, strings.ReplaceAll(tc.want, bearer, "TOKEN"))
 		}
 	}

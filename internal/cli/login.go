@@ -304,12 +304,14 @@ func (a *app) finishLogin(ctx context.Context, o *loginOptions, cred credential.
 	a.say("%s", summary(cred, "Logged in to"))
 	output := o.output
 	var saveErr error
+	savedName := ""
 	if !o.noSave {
 		var p store.Profile
 		p, saveErr = a.saveCredential(ctx, cred)
 		if saveErr == nil {
 			a.sayBookmarkChange(o, cred)
 		}
+		savedName = p.Name
 		if saveErr == nil && o.writeSDK {
 			saveErr = a.writeSDKProfile(ctx, p, cred, o.sdkProfile, o.sdkFile)
 		}
@@ -321,7 +323,11 @@ func (a *app) finishLogin(ctx context.Context, o *loginOptions, cred credential.
 			output = outToken
 		}
 	}
-	if err := writeOutput(a.env.Stdout, output, cred); err != nil {
+	saved := ""
+	if !o.noSave && saveErr == nil {
+		saved = savedName
+	}
+	if err := writeOutput(a.env.Stdout, output, cred, saved); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
 	if saveErr != nil {

@@ -240,7 +240,7 @@ func TestTokenLoginEnvOutputWorksInBash(t *testing.T) {
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("exit %d stderr %q", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "export GOODDATA_HOST='"+org.URL()+"'") || strings.Count(r.stdout, "export ") != 3 {
+	if !strings.Contains(r.stdout, "export GOODDATA_HOST='"+org.URL()+"'") || strings.Count(r.stdout, "export ") != 5 || !strings.Contains(r.stdout, "export GDLOGIN_TOKEN_DEFAULT=") {
 		t.Fatalf("stdout %q", r.stdout)
 	}
 	bash := requireTool(t, "bash")

@@ -27,6 +27,10 @@ With --all, every saved profile is logged out this way, one after the other,
 and gdlogin also forgets its installation key (see gdlogin forget-installation):
 every browser then asks again to confirm the next login's code.
 
+The entries that gdlogin write-sdk-profile wrote for the profile into the
+GoodData SDK's profiles.yaml are removed too, each only while its host and
+token are still what gdlogin wrote; other entries and comments stay.
+
 Exit codes: 0 when the profile is gone; 3 when it does not exist, or the
 server refused the deletion; 4 when the server could not be reached; 5 when
 --timeout ran out; 1 when the local copy could not be deleted.`
@@ -93,5 +97,6 @@ func (a *app) logoutProfile(ctx context.Context, st *store.Store, name string, f
 			p.TokenID, p.Host, p.TokenID, p.UserID)
 	}
 	a.say("Removed profile %q from this machine.", name)
+	a.removeSDKEntries(ctx, st, p)
 	return nil
 }

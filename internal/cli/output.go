@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gdlogin/gdlogin/internal/shellquote"
+	"github.com/gdlogin/gdlogin/internal/store"
 	"github.com/gdlogin/gdlogin/internal/termtext"
 	"github.com/gdlogin/gdlogin/internal/usecase/credential"
 )
@@ -22,8 +23,10 @@ const (
 
 var outputModes = []string{outToken, outJSON, outEnv, outNone}
 
-// writeOutput writes exactly what --output asks for on stdout.
-func writeOutput(w io.Writer, mode string, c credential.Credential) error {
+// writeOutput writes exactly what --output asks for on stdout. profile,
+// when the credential is saved in one, adds that profile's own variable
+// to the env output.
+func writeOutput(w io.Writer, mode string, c credential.Credential, profile string) error {
 	var err error
 	switch mode {
 	case outToken:
@@ -42,7 +45,7 @@ func writeOutput(w io.Writer, mode string, c credential.Credential) error {
 		}{c.Host, c.Profile.UserID, c.Profile.Name, c.Profile.OrganizationID, c.Profile.OrganizationName,
 			c.TokenID, c.Token.Reveal(), c.Method, c.CreatedAt.UTC()})
 	case outEnv:
-		_, err = io.WriteString(w, envExports("bash", c.Host, c.Token.Reveal()))
+		_, err = io.WriteString(w, envExports("bash", credentialVars(c.Host, c.Token.Reveal(), profile)))
 	case outNone:
 	}
 	return err
@@ -51,11 +54,23 @@ func writeOutput(w io.Writer, mode string, c credential.Credential) error {
 // Shells that `env` and `--output env` can write for.
 var shells = []string{"bash", "zsh", "fish", "powershell"}
 
-// envExports returns the shell lines that set GOODDATA_HOST, GOODDATA_TOKEN
-// and GOODDATA_API_TOKEN (the name GoodData's VS Code extension and
-// gooddata.yaml files use), safely quoted for the shell.
-func envExports(shell, host, token string) string {
-	vars := [][2]string{{"GOODDATA_HOST", host}, {"GOODDATA_TOKEN", token}, {"GOODDATA_API_TOKEN", token}}
+// credentialVars are the variables that gdlogin env, gdlogin run and
+// --output env set: GOODDATA_HOST, and the token as GOODDATA_TOKEN,
+// GOODDATA_API_TOKEN (the name GoodData's VS Code extension and
+// gooddata.yaml files use) and GDC_API_TOKEN (GoodData.CN's tools), plus,
+// for a saved profile, the profile's own variable that its SDK
+// profiles.yaml entry reads (store.SDKTokenEnv).
+func credentialVars(host, token, profile string) [][2]string {
+	vars := [][2]string{{"GOODDATA_HOST", host}, {"GOODDATA_TOKEN", token}, {"GOODDATA_API_TOKEN", token}, {"GDC_API_TOKEN", token}}
+	if profile != "" {
+		vars = append(vars, [2]string{store.SDKTokenEnv(profile), token})
+	}
+	return vars
+}
+
+// envExports returns the shell lines that set vars, safely quoted for the
+// shell.
+func envExports(shell string, vars [][2]string) string {
 	var b strings.Builder
 	for _, kv := range vars {
 		switch shell {

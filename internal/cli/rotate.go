@@ -95,7 +95,7 @@ func (a *app) runRotate(ctx context.Context, o *rotateOptions) error {
 	}
 	res, err := deps.Run(ctx, rotate.Input{Profile: name, TokenID: o.tokenID, Timeout: o.timeout})
 	if res.Rotated() {
-		if werr := writeOutput(a.env.Stdout, o.output, res.Credential); werr != nil {
+		if werr := writeOutput(a.env.Stdout, o.output, res.Credential, name); werr != nil {
 			return fmt.Errorf("write output: %w", werr)
 		}
 	}

@@ -123,9 +123,9 @@ func TestWriteSDKProfileProfilesForm(t *testing.T) {
 		t.Fatalf("exit %d", r.code)
 	}
 	mustContain(t, "stderr", r.stderr,
-		"Updated "+path+`: profile "work" (`+org.URL()+`) with token: $GOODDATA_TOKEN (the token itself is not in the file).`,
-		`eval "$(gdlogin env --profile work)"`,
-		`The file's default_profile is "dev"; select this one with profile="work".`)
+		"Updated "+path+`: profile "work" (`+org.URL()+`) with token: $GDLOGIN_TOKEN_WORK (the token itself is not in the file).`,
+		`Run programs that use the GoodData SDK with gdlogin run --profile work -- CMD, or export the token first: eval "$(gdlogin env --profile work)"`,
+		`The file's default_profile is "dev"; select this one with GoodDataSdk.create_from_profile(profile="work", profiles_path="`+path+`").`)
 	got := readFile(t, path)
 	assertNoSecret(t, "profiles.yaml", got, bearer)
 	for _, line := range strings.Split(strings.TrimSpace(profilesSDKFile), "\n") {
@@ -136,7 +136,7 @@ func TestWriteSDKProfileProfilesForm(t *testing.T) {
 	m := parseSDKFile(t, path)
 	profiles, _ := m["profiles"].(map[string]any)
 	work, _ := profiles["work"].(map[string]any)
-	if work["host"] != org.URL() || work["token"] != "$GOODDATA_TOKEN" || m["default_profile"] != "dev" {
+	if work["host"] != org.URL() || work["token"] != "$GDLOGIN_TOKEN_WORK" || m["default_profile"] != "dev" {
 		t.Fatalf("file %v", m)
 	}
 	if runtime.GOOS != "windows" {
@@ -164,7 +164,8 @@ func TestWriteSDKProfileNewAndBrokenFiles(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d", r.code)
 	}
-	mustContain(t, "stderr", r.stderr, "Created "+path, "$GOODDATA_TOKEN", `eval "$(gdlogin env)"`)
+	mustContain(t, "stderr", r.stderr, "Created "+path, "$GDLOGIN_TOKEN_DEFAULT", `eval "$(gdlogin env)"`, "gdlogin run -- CMD",
+		`It is the file's default_profile: GoodDataSdk.create_from_profile(profiles_path="`+path+`") selects it.`)
 	m := parseSDKFile(t, path)
 	if m["default_profile"] != "default" || m["access"] == nil {
 		t.Fatalf("new file %v", m)
@@ -211,6 +212,6 @@ func TestWriteSDKProfileAPI(t *testing.T) {
 	if err := a.writeSDKProfile(t.Context(), p, cred, "", path); err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, "stderr", errb.String(), `profile "default"`, "$GOODDATA_TOKEN")
+	mustContain(t, "stderr", errb.String(), `profile "default"`, "$GDLOGIN_TOKEN_DEFAULT")
 	assertNoSecret(t, "profiles.yaml", readFile(t, path), bearer)
 }

@@ -31,6 +31,12 @@ const (
 	Timeout
 	// Cancelled: the user interrupted (exit 130).
 	Cancelled
+	// CommandNotFound: gdlogin run found no such program (exit 127, as a
+	// shell).
+	CommandNotFound
+	// CommandNotExecutable: gdlogin run found the program but could not
+	// start it (exit 126, as a shell).
+	CommandNotExecutable
 )
 
 // Error is a failure with a class, a sentence and a hint.

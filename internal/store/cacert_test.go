@@ -97,7 +97,7 @@ func TestSDKProfileGetsSSLCACert(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := readFile(t, path)
-		if !bytes.Contains(out, []byte("  corp:\n    host: https://analytics.example.com\n    token: $GOODDATA_TOKEN\n    ssl_ca_cert: "+corpCA+"\n")) {
+		if !bytes.Contains(out, []byte("  corp:\n    host: https://analytics.example.com\n    token: $GDLOGIN_TOKEN_CORP\n    ssl_ca_cert: "+corpCA+"\n")) {
 			t.Errorf("profiles form without ssl_ca_cert:\n%s", out)
 		}
 		var doc struct {
@@ -125,7 +125,7 @@ func TestSDKProfileGetsSSLCACert(t *testing.T) {
 		if res.Reformatted {
 			t.Error("re-encoded instead of edited in place")
 		}
-		ins := []byte("  corp:\n    host: https://analytics.example.com\n    token: $GOODDATA_TOKEN\n    ssl_ca_cert: " + corpCA + "\n")
+		ins := []byte("  corp:\n    host: https://analytics.example.com\n    token: $GDLOGIN_TOKEN_CORP\n    ssl_ca_cert: " + corpCA + "\n")
 		i := bytes.Index(out, ins)
 		if i < 0 {
 			t.Fatalf("new profile not found as a block:\n%s", out)

@@ -52,6 +52,10 @@ type profileEntry struct {
 	SecretKey        string        `yaml:"secret_key"`
 	OIDC             *OIDCSettings `yaml:"oidc,omitempty"`
 	BookmarkWorked   time.Time     `yaml:"bookmark_worked,omitempty"`
+	// SDKProfiles are the entries gdlogin wrote into SDK profiles.yaml
+	// files for this profile: what logout removes, and how gdlogin knows
+	// an entry as its own.
+	SDKProfiles []SDKEntry `yaml:"sdk_profiles,omitempty"`
 }
 
 func (e profileEntry) profile(name string) Profile {
@@ -68,6 +72,7 @@ func (e profileEntry) profile(name string) Profile {
 		SecretStore:      e.SecretStore,
 		OIDC:             cloneOIDC(e.OIDC),
 		BookmarkWorked:   e.BookmarkWorked,
+		SDKProfiles:      append([]SDKEntry(nil), e.SDKProfiles...),
 		secretKey:        e.SecretKey,
 	}
 }
@@ -86,6 +91,7 @@ func entryOf(p Profile) profileEntry {
 		SecretKey:        p.secretKey,
 		OIDC:             cloneOIDC(p.OIDC),
 		BookmarkWorked:   p.BookmarkWorked,
+		SDKProfiles:      append([]SDKEntry(nil), p.SDKProfiles...),
 	}
 }
 
@@ -215,6 +221,11 @@ func (s *Store) loadConfig() (*configFile, error) {
 		}
 		if err := validateCACertPath(name, e.CACert); err != nil {
 			return nil, &CorruptFileError{Path: path, Err: err}
+		}
+		for _, se := range e.SDKProfiles {
+			if err := se.validate(); err != nil {
+				return nil, &CorruptFileError{Path: path, Err: fmt.Errorf("profile %q: %w", name, err)}
+			}
 		}
 	}
 	return cfg, nil

@@ -88,6 +88,10 @@ type Profile struct {
 	// profile opens the organization directly instead of the start page.
 	// Not a secret: a time.
 	BookmarkWorked time.Time
+	// SDKProfiles are the SDK profiles.yaml entries gdlogin wrote for this
+	// profile (WriteSDKProfile records them; Save keeps them). Read only:
+	// Save ignores this field.
+	SDKProfiles []SDKEntry
 
 	secretKey string // keyring account and secret file stem: "<name>.<id>"
 }

@@ -17,14 +17,28 @@ package store
 // Current: all three top-level keys profiles, default_profile and access
 // must be present, or the SDK does not recognise the form. A token is the
 // name of an environment variable prefixed with '$': the SDK strips the
-// first character and looks the rest up in the environment (and .env).
+// first character and looks the rest up in the environment (after loading
+// a .env file, which does not override the environment); a variable that
+// is not set is an error.
 //
 //	profiles:
 //	  dev:
 //	    host: https://analytics.example.com
-//	    token: $GOODDATA_TOKEN
+//	    token: $GDLOGIN_TOKEN_DEV
 //	default_profile: dev
 //	access: {}
+//
+// Each entry gdlogin writes refers to its own profile's variable
+// (SDKTokenEnv), never to the shared GOODDATA_TOKEN: with two profiles on
+// two organizations, a shell that exported one of them must not make the
+// SDK send that token to the other's host. gdlogin knows its own entries
+// by the record it keeps in config.yaml (Profile.SDKProfiles: file, entry
+// name, host, variable); an entry written by an earlier gdlogin, before
+// that record existed, is known by its name and host being those of a
+// saved profile and its token being $GOODDATA_TOKEN, exactly as that
+// gdlogin wrote it. Writing any entry into a file moves every such entry
+// of gdlogin's in that file to its own variable; entries gdlogin did not
+// write are never changed.
 //
 // Both forms read a profile's keys alike (gooddata_sdk.config.Profile), so
 // ssl_ca_cert, the path of a PEM file of extra certificate authorities, is
@@ -71,8 +85,10 @@ const (
 	SDKFormLegacy SDKForm = "legacy"
 )
 
-// DefaultSDKTokenEnv is the variable a profiles-form token refers to; it is
-// what `gdlogin env` exports.
+// DefaultSDKTokenEnv is the shared variable that earlier versions of
+// gdlogin wrote for every profiles-form entry ($GOODDATA_TOKEN). gdlogin
+// env still exports it, but entries gdlogin writes now refer to their
+// profile's own variable (SDKTokenEnv) and are migrated away from it.
 const DefaultSDKTokenEnv = "GOODDATA_TOKEN"
 
 // DefaultSDKProfilesPath is ~/.gooddata/profiles.yaml.
@@ -110,12 +126,60 @@ type SDKOptions struct {
 	// CreateForm is the form of a file that does not exist yet (or is empty);
 	// empty means SDKFormProfiles. An existing file keeps its form.
 	CreateForm SDKForm
+	// Owner is the gdlogin profile the entry is written for. When set,
+	// WriteSDKProfile records the entry in that profile (config.yaml), so
+	// that logout removes it, and migrates gdlogin's other entries in the
+	// file to their own variables. The profile must exist.
+	Owner string
 	// TokenEnv is the variable named by a profiles-form token; empty means
-	// DefaultSDKTokenEnv.
+	// SDKTokenEnv(Owner), or SDKTokenEnv(the entry's name) without Owner.
 	TokenEnv string
 	// MakeDefault points default_profile at this profile (profiles form). It
 	// is also set when the file has no default_profile yet.
 	MakeDefault bool
+
+	// migrate names the other entries of the file that are gdlogin's and
+	// the variable each moves to when it still reads $GOODDATA_TOKEN.
+	migrate map[string]migration
+}
+
+// migration is one entry of gdlogin's that may still read $GOODDATA_TOKEN.
+type migration struct {
+	owner, host, tokenEnv string
+}
+
+// SDKEntry records one entry that gdlogin wrote into an SDK profiles.yaml.
+type SDKEntry struct {
+	// Path is the file's absolute path.
+	Path string `yaml:"path"`
+	// Name is the entry's name in the file.
+	Name string `yaml:"name"`
+	// Host is the host written; an entry whose host was changed by hand is
+	// no longer gdlogin's.
+	Host string `yaml:"host"`
+	// TokenEnv is the variable of a profiles-form entry's token; empty for
+	// a legacy-form entry, which holds the token itself.
+	TokenEnv string `yaml:"token_env,omitempty"`
+}
+
+func (e SDKEntry) validate() error {
+	switch {
+	case !filepath.IsAbs(e.Path) || strings.ContainsAny(e.Path, "\x00\r\n"):
+		return fmt.Errorf("SDK profile record: path %q is not an absolute path", e.Path)
+	case e.Name == "" || strings.ContainsAny(e.Name, "\x00\r\n"):
+		return fmt.Errorf("SDK profile record: entry name %q is not valid", e.Name)
+	case e.TokenEnv != "" && !envNameRE.MatchString(e.TokenEnv):
+		return fmt.Errorf("SDK profile record: %q is not an environment variable name", e.TokenEnv)
+	}
+	return nil
+}
+
+// SDKMigration is an entry of gdlogin's moved from $GOODDATA_TOKEN to its
+// profile's own variable.
+type SDKMigration struct {
+	Entry    string // the entry's name in the file
+	Profile  string // the gdlogin profile it belongs to
+	TokenEnv string // the variable it reads now
 }
 
 // SDKResult says what WriteSDKProfile did.
@@ -133,6 +197,15 @@ type SDKResult struct {
 	// Reformatted is true when the file could not be edited in place and was
 	// re-encoded: comments and order survive, blank lines and spacing may not.
 	Reformatted bool
+	// Migrated are the entries of gdlogin's, other than the one written,
+	// moved from $GOODDATA_TOKEN to their own variables.
+	Migrated []SDKMigration
+	// Shared are the other entries that still read $GOODDATA_TOKEN (ones
+	// gdlogin did not write): whatever profile the shell exported last is
+	// what the SDK sends there.
+	Shared []string
+	// Recorded is true when the entry was recorded in the Owner profile.
+	Recorded bool
 }
 
 var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -154,8 +227,17 @@ func (s *Store) WriteSDKProfile(ctx context.Context, p SDKProfile, opts SDKOptio
 	if err := validateCACertPath(p.Name, p.CACert); err != nil {
 		return SDKResult{}, fmt.Errorf("SDK %w", err)
 	}
+	if opts.Owner != "" {
+		if err := ValidateName(opts.Owner); err != nil {
+			return SDKResult{}, err
+		}
+	}
 	if opts.TokenEnv == "" {
-		opts.TokenEnv = DefaultSDKTokenEnv
+		owner := opts.Owner
+		if owner == "" {
+			owner = p.Name
+		}
+		opts.TokenEnv = SDKTokenEnv(owner)
 	}
 	if !envNameRE.MatchString(opts.TokenEnv) {
 		return SDKResult{}, fmt.Errorf("SDK profile %q: %q is not an environment variable name", p.Name, opts.TokenEnv)
@@ -175,11 +257,28 @@ func (s *Store) WriteSDKProfile(ctx context.Context, p SDKProfile, opts SDKOptio
 		}
 	}
 
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return SDKResult{}, fmt.Errorf("SDK profiles file %s: %w", path, err)
+	}
+	path = abs
+
 	unlock, err := s.lock(ctx)
 	if err != nil {
 		return SDKResult{}, err
 	}
 	defer unlock()
+
+	var cfg *configFile
+	if opts.Owner != "" {
+		if cfg, err = s.loadConfig(); err != nil {
+			return SDKResult{}, err
+		}
+		if _, ok := cfg.Profiles[opts.Owner]; !ok {
+			return SDKResult{}, notFound(opts.Owner)
+		}
+		opts.migrate = ownEntries(cfg, path, p.Name)
+	}
 
 	perm := fs.FileMode(0o600)
 	src, err := os.ReadFile(path)
@@ -210,7 +309,61 @@ func (s *Store) WriteSDKProfile(ctx context.Context, p SDKProfile, opts SDKOptio
 	if err := s.writeFile(path, out, perm); err != nil {
 		return SDKResult{}, err
 	}
+	if cfg == nil {
+		return res, nil
+	}
+	entry := SDKEntry{Path: path, Name: p.Name, Host: p.Host}
+	if res.Form == SDKFormProfiles {
+		entry.TokenEnv = opts.TokenEnv
+	}
+	recordSDKEntry(cfg, opts.Owner, entry)
+	for _, m := range res.Migrated {
+		recordSDKEntry(cfg, m.Profile, SDKEntry{Path: path, Name: m.Entry, Host: opts.migrate[m.Entry].host, TokenEnv: m.TokenEnv})
+	}
+	if err := s.writeConfig(cfg); err != nil {
+		return res, fmt.Errorf("%s is written, but recording it in %s failed (gdlogin logout will not remove it): %w", path, s.configPath(), err)
+	}
+	res.Recorded = true
 	return res, nil
+}
+
+// ownEntries are the entries of the file at path, other than skip, that
+// are gdlogin's: recorded in a profile, or named and hosted as a saved
+// profile (what an earlier gdlogin wrote without recording it).
+func ownEntries(cfg *configFile, path, skip string) map[string]migration {
+	own := map[string]migration{}
+	for name, e := range cfg.Profiles {
+		if _, ok := own[name]; !ok && name != skip {
+			own[name] = migration{owner: name, host: e.Host, tokenEnv: SDKTokenEnv(name)}
+		}
+	}
+	// Records win over names: an entry recorded for a profile is that
+	// profile's, whatever it is called.
+	for name, e := range cfg.Profiles {
+		for _, r := range e.SDKProfiles {
+			if r.Path == path && r.Name != skip && r.TokenEnv != "" {
+				own[r.Name] = migration{owner: name, host: r.Host, tokenEnv: SDKTokenEnv(name)}
+			}
+		}
+	}
+	return own
+}
+
+// recordSDKEntry makes entry owner's, and nobody else's.
+func recordSDKEntry(cfg *configFile, owner string, entry SDKEntry) {
+	for name, e := range cfg.Profiles {
+		kept := e.SDKProfiles[:0:0]
+		for _, r := range e.SDKProfiles {
+			if r.Path != entry.Path || r.Name != entry.Name {
+				kept = append(kept, r)
+			}
+		}
+		if name == owner {
+			kept = append(kept, entry)
+		}
+		e.SDKProfiles = kept
+		cfg.Profiles[name] = e
+	}
 }
 
 // editSDKProfiles returns src with the profile written into it.
@@ -242,6 +395,7 @@ func editSDKProfiles(path string, src []byte, p SDKProfile, opts SDKOptions) ([]
 	if _, pv := mapGet(root, "profiles"); pv != nil && isProfilesSection(pv) {
 		res.Form, res.TokenFromEnv = SDKFormProfiles, true
 		res.DefaultProfile, err = ed.writeProfilesForm(root, pv, p, opts)
+		res.Migrated, res.Shared = ed.migrated, ed.shared
 	} else {
 		res.Form = SDKFormLegacy
 		if p.Token == "" {
@@ -280,6 +434,25 @@ func (ed *sdkEditor) writeProfilesForm(root, profiles *yaml.Node, p SDKProfile, 
 	}
 	if err := ed.upsertProfile(profiles, p.Name, p.sdkKeys("$"+opts.TokenEnv)); err != nil {
 		return "", err
+	}
+	shared := "$" + DefaultSDKTokenEnv
+	for i := 0; i+1 < len(profiles.Content); i += 2 {
+		k, v := profiles.Content[i], profiles.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.Value == p.Name || v.Kind != yaml.MappingNode {
+			continue
+		}
+		_, tok := mapGet(v, "token")
+		if tok == nil || tok.Kind != yaml.ScalarNode || tok.Value != shared {
+			continue
+		}
+		m, ok := opts.migrate[k.Value]
+		_, host := mapGet(v, "host")
+		if !ok || k.ShortTag() != "!!str" || host == nil || host.Kind != yaml.ScalarNode || !sameHost(host.Value, m.host) {
+			ed.shared = append(ed.shared, k.Value)
+			continue
+		}
+		ed.setScalar(v, "token", "$"+m.tokenEnv)
+		ed.migrated = append(ed.migrated, SDKMigration{Entry: k.Value, Profile: m.owner, TokenEnv: m.tokenEnv})
 	}
 
 	def := p.Name
@@ -327,7 +500,7 @@ func createSDKProfiles(src []byte, p SDKProfile, opts SDKOptions) ([]byte, SDKRe
 		root.Content = append(root.Content, strNode(p.Name), profile(p.Token))
 	default:
 		res.TokenFromEnv, res.DefaultProfile = true, p.Name
-		root.HeadComment = "GoodData profiles for gooddata-sdk and tools built on it.\nTokens are read from the environment: eval \"$(gdlogin env)\" sets $" + opts.TokenEnv + "."
+		root.HeadComment = "GoodData profiles for gooddata-sdk and tools built on it.\nEach token is read from its profile's own variable, which\ngdlogin run --profile NAME -- CMD or eval \"$(gdlogin env --profile NAME)\" sets."
 		profiles := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{strNode(p.Name), profile("$" + opts.TokenEnv)}}
 		root.Content = append(root.Content,
 			strNode("profiles"), profiles,
@@ -363,6 +536,9 @@ type sdkEditor struct {
 	indent  int
 	splices []splice
 	inPlace bool
+
+	migrated []SDKMigration
+	shared   []string
 }
 
 type splice struct {
@@ -616,6 +792,11 @@ func renderScalar(s string, style yaml.Style) (string, bool) {
 	}
 	t := strings.TrimSuffix(string(b), "\n")
 	return t, !strings.Contains(t, "\n")
+}
+
+// sameHost compares two organization URLs, ignoring a trailing slash.
+func sameHost(a, b string) bool {
+	return strings.TrimRight(a, "/") == strings.TrimRight(b, "/")
 }
 
 func mapGet(m *yaml.Node, key string) (k, v *yaml.Node) {

@@ -115,7 +115,7 @@ func editFixture(t *testing.T, file string, p SDKProfile, opts SDKOptions) ([]by
 		t.Fatal(err)
 	}
 	if opts.TokenEnv == "" {
-		opts.TokenEnv = DefaultSDKTokenEnv
+		opts.TokenEnv = SDKTokenEnv(p.Name)
 	}
 	if opts.CreateForm == "" {
 		opts.CreateForm = SDKFormProfiles
@@ -202,7 +202,7 @@ func TestSDKLegacyFlowStyleFallsBackToReencoding(t *testing.T) {
 func TestSDKProfilesFormUpdate(t *testing.T) {
 	in, out, res := editFixture(t, "profiles.yaml", SDKProfile{Name: "prod", Host: "https://analytics.example.com", Token: newToken}, SDKOptions{})
 	checkGolden(t, "profiles-update-prod", out)
-	if res.Form != SDKFormProfiles || !res.TokenFromEnv || res.TokenEnv != "GOODDATA_TOKEN" || res.Reformatted {
+	if res.Form != SDKFormProfiles || !res.TokenFromEnv || res.TokenEnv != "GDLOGIN_TOKEN_PROD" || res.Reformatted {
 		t.Errorf("result %+v", res)
 	}
 	if res.DefaultProfile != "dev" {
@@ -212,7 +212,7 @@ func TestSDKProfilesFormUpdate(t *testing.T) {
 		t.Fatalf("the profiles form must never hold the literal token:\n%s", out)
 	}
 	got := changedLines(t, in, out)
-	want := []string{"    host: https://analytics.example.com # production", "    token: $GOODDATA_TOKEN"}
+	want := []string{"    host: https://analytics.example.com # production", "    token: $GDLOGIN_TOKEN_PROD"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("changed lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
@@ -228,7 +228,7 @@ func TestSDKProfilesFormAdd(t *testing.T) {
 		t.Fatal("literal token written into the profiles form")
 	}
 	// Everything before and after the inserted lines is the original.
-	ins := []byte("  john:\n    host: https://analytics.example.com\n    token: $GOODDATA_TOKEN\n")
+	ins := []byte("  john:\n    host: https://analytics.example.com\n    token: $GDLOGIN_TOKEN_JOHN\n")
 	i := bytes.Index(out, ins)
 	if i < 0 {
 		t.Fatalf("new profile not found as a block:\n%s", out)
@@ -237,7 +237,7 @@ func TestSDKProfilesFormAdd(t *testing.T) {
 		t.Errorf("the rest of the file changed:\n%s", out)
 	}
 	cur, _ := decodeSDK(t, out)
-	if len(cur.Profiles) != 3 || cur.Profiles["john"].Token != "$GOODDATA_TOKEN" || *cur.DefaultProfile != "dev" || cur.Access["snowflake"] != "$SNOWFLAKE_PASSWORD" {
+	if len(cur.Profiles) != 3 || cur.Profiles["john"].Token != "$GDLOGIN_TOKEN_JOHN" || *cur.DefaultProfile != "dev" || cur.Access["snowflake"] != "$SNOWFLAKE_PASSWORD" {
 		t.Errorf("decoded %+v", cur)
 	}
 }
@@ -270,7 +270,7 @@ func TestSDKHybridFileUsesProfilesSection(t *testing.T) {
 		t.Errorf("result %+v", res)
 	}
 	got := changedLines(t, in, out)
-	want := []string{"    host: https://analytics.example.com", "    token: $GOODDATA_TOKEN"}
+	want := []string{"    host: https://analytics.example.com", "    token: $GDLOGIN_TOKEN_DEV"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("changed lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
@@ -328,7 +328,7 @@ func TestWriteSDKProfileCreatesFile(t *testing.T) {
 				if legacy["default"].Token != newToken {
 					t.Errorf("legacy profile %+v", legacy)
 				}
-			} else if cur.Profiles["default"].Token != "$GOODDATA_TOKEN" || cur.DefaultProfile == nil || *cur.DefaultProfile != "default" || cur.Access == nil {
+			} else if cur.Profiles["default"].Token != "$GDLOGIN_TOKEN_DEFAULT" || cur.DefaultProfile == nil || *cur.DefaultProfile != "default" || cur.Access == nil {
 				t.Errorf("profiles form %+v", cur)
 			}
 		})
@@ -443,7 +443,7 @@ func TestWriteSDKProfileCommentOnlyFile(t *testing.T) {
 		t.Errorf("comments not kept at the top (result %+v):\n%s", res, out)
 	}
 	cur, _ := decodeSDK(t, out)
-	if cur.Profiles["default"].Token != "$GOODDATA_TOKEN" {
+	if cur.Profiles["default"].Token != "$GDLOGIN_TOKEN_DEFAULT" {
 		t.Errorf("profile not written:\n%s", out)
 	}
 }

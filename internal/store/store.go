@@ -303,6 +303,9 @@ func (s *Store) replace(ctx context.Context, p Profile, sec Secret, check func(o
 		return Profile{}, fmt.Errorf("save the secret of profile %q: %w", p.Name, err)
 	}
 	p.SecretStore, p.secretKey = loc, key
+	// The SDK entries written for this profile stay its own across
+	// re-logins and rotations: logout still finds them.
+	p.SDKProfiles = append([]SDKEntry(nil), old.SDKProfiles...)
 	cfg.Profiles[p.Name] = entryOf(p)
 	switch {
 	case remember:
