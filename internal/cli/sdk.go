@@ -102,7 +102,7 @@ func (a *app) writeSDKProfileWith(ctx context.Context, p store.Profile, cred cre
 		return err
 	}
 	res, err := st.WriteSDKProfile(ctx,
-		store.SDKProfile{Name: o.name, Host: p.Host, Token: cred.Token.Reveal()},
+		store.SDKProfile{Name: o.name, Host: p.Host, Token: cred.Token.Reveal(), CACert: p.CACert},
 		store.SDKOptions{Path: o.path, CreateForm: store.SDKForm(o.form), MakeDefault: o.makeDefault})
 	if err != nil {
 		return a.storeError(fmt.Errorf("write the SDK profile: %w", err), p.Name)
