@@ -1,14 +1,31 @@
 package cli
 
 import (
+	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gdlogin/gdlogin/internal/gooddata"
+	"github.com/gdlogin/gdlogin/internal/httpclient"
 	"github.com/gdlogin/gdlogin/internal/orgsim"
 	"github.com/gdlogin/gdlogin/internal/testca"
 )
+
+// The tests' organization host name, testca.Host, resolves to 127.0.0.1
+// for gdlogin's HTTP clients; every other name resolves as usual.
+func init() {
+	loopback := testca.LoopbackDialContext(testca.Host)
+	var d net.Dialer
+	dialHook = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if host, _, err := net.SplitHostPort(addr); err == nil && host == testca.Host {
+			return loopback(ctx, network, addr)
+		}
+		return d.DialContext(ctx, network, addr)
+	}
+}
 
 // privateCAOrg is an organization on https://127.0.0.1:PORT whose
 // certificate is signed by a CA that no system trusts, and a working
@@ -180,4 +197,35 @@ func TestSavedCACertGoneNamesTheFileAndProfile(t *testing.T) {
 	if !org.HasToken("admin", "gdlogin-build-box-20261129T182200Z") {
 		t.Error("the token was deleted on the server")
 	}
+}
+
+// httpsScenario: an engine scenario against the https organization.
+func httpsScenario(sc engineScenario) bool { return strings.HasPrefix(sc.name, "https/") }
+
+// httpsOptions serves an https scenario's organization on
+// https://analytics.example.com:PORT with a certificate of ca.
+func httpsOptions(sc engineScenario, o orgsim.Options, ca *testca.CA) orgsim.Options {
+	if httpsScenario(sc) {
+		o.TLS, o.Host = ca.ServerConfig(), testca.Host
+	}
+	return o
+}
+
+// orgProfileOf asks the organization who a token belongs to, trusting
+// caFile (when not empty) as gdlogin does.
+func orgProfileOf(t *testing.T, org *orgsim.Server, caFile, token string) *gooddata.Profile {
+	t.Helper()
+	hc, err := httpclient.New(httpclient.Config{CACertFile: caFile, DialContext: dialHook})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := gooddata.New(org.URL(), token, gooddata.Options{HTTPClient: hc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Profile(context.Background())
+	if err != nil {
+		t.Fatalf("the token does not work: %v", err)
+	}
+	return p
 }
