@@ -84,12 +84,12 @@ func (a *app) chooseLoginCA(o *loginOptions) error {
 	}
 	saved := o.saved
 	if saved == nil {
-		st, name, err := a.profileStore()
-		if err != nil {
-			return err
-		}
-		if p, err := st.Get(name); err == nil {
-			saved = &p
+		// A store that cannot be opened has no CA file to offer; the
+		// login reports it when it saves (--no-save never needs it).
+		if st, name, err := a.profileStore(); err == nil {
+			if p, err := st.Get(name); err == nil {
+				saved = &p
+			}
 		}
 	}
 	if saved == nil || saved.Host != o.org {
