@@ -229,3 +229,25 @@ func orgProfileOf(t *testing.T, org *orgsim.Server, caFile, token string) *goodd
 	}
 	return p
 }
+
+// TestEveryProfileUsesItsOwnCACert: status and logout --all check each
+// profile with the CA file saved with it, and only that one.
+func TestEveryProfileUsesItsOwnCACert(t *testing.T) {
+	org, _ := privateCAOrg(t)
+	plain := startOrg(t, orgsim.Options{})
+	sb := newSandbox(t, newMemKeyring(), 0)
+	if r := run(t, "", sb.env("GDC_API_TOKEN", org.AdminToken()), "login", org.URL(), "--method", "token", "--ca-cert", "corp.pem", "--profile", "corp"); r.code != 0 {
+		t.Fatalf("login corp: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := run(t, "", sb.env("GDC_API_TOKEN", plain.AdminToken()), "login", plain.URL(), "--method", "token", "--profile", "plain"); r.code != 0 {
+		t.Fatalf("login plain: exit %d\n%s", r.code, r.stderr)
+	}
+	r := run(t, "", sb.env(), "status", "--output", "json")
+	if r.code != 0 || strings.Count(r.stdout, `"valid": true`) != 2 {
+		t.Fatalf("status exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, "", sb.env(), "logout", "--all")
+	if r.code != 0 || org.HasToken("admin", "gdlogin-build-box-20261129T182200Z") || plain.HasToken("admin", "gdlogin-build-box-20261129T182200Z") {
+		t.Fatalf("logout --all exit %d\n%s", r.code, r.stderr)
+	}
+}
