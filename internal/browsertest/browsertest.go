@@ -36,6 +36,8 @@ type Options struct {
 	// Flags are extra Chromium flags (for example host-resolver-rules and
 	// ignore-certificate-errors for an https organization on loopback).
 	Flags map[string]any
+	// Env are extra environment variables of the browser (KEY=value).
+	Env []string
 }
 
 // Browser is one running headless Chromium with its own profile directory.
@@ -115,6 +117,9 @@ func New(t testing.TB, o Options) *Browser {
 			parts = append(parts, hp+"=public")
 		}
 		opts = append(opts, chromedp.Flag("ip-address-space-overrides", strings.Join(parts, ",")))
+	}
+	if len(o.Env) > 0 {
+		opts = append(opts, chromedp.Env(o.Env...))
 	}
 	for name, value := range o.Flags {
 		opts = append(opts, chromedp.Flag(name, value))

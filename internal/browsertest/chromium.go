@@ -26,7 +26,8 @@ func startChromium(t testing.TB, o EngineOptions) Engine {
 	if session == 0 {
 		session = 10 * time.Minute
 	}
-	b := New(t, Options{PublicHosts: o.PublicHosts, Timeout: session})
+	flags, env := chromiumNetwork(t, o, t.TempDir())
+	b := New(t, Options{PublicHosts: o.PublicHosts, Timeout: session, Flags: flags, Env: env})
 	v, err := chromedp.CallBrowser(b.Ctx, browser.GetVersion, cdp.Empty{})
 	if err != nil {
 		t.Fatalf("Chromium version: %v", err)

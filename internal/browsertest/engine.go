@@ -75,6 +75,12 @@ type EngineOptions struct {
 	// 127.0.0.1:PORT) that the engine treats as public internet addresses
 	// where it has Local Network Access rules (Chromium, Firefox).
 	PublicHosts []string
+	// Hosts are host names (the https organization's analytics.example.com)
+	// that the engine resolves to 127.0.0.1, and CAFile is a PEM
+	// certificate authority it trusts the way its users add a corporate
+	// CA (network.go).
+	Hosts  []string
+	CAFile string
 	// Timeout bounds each driver command and the whole Chromium session;
 	// zero means 3 minutes for the session and 30 seconds a command.
 	Timeout time.Duration

@@ -107,11 +107,14 @@ func startFirefox(t testing.TB, o EngineOptions) Engine {
 			t.Fatal(err)
 		}
 	}
-	var prefs strings.Builder
+	all := map[string]any{}
 	for name, value := range firefoxPrefs {
-		if name == "network.lna.address_space.public.override" {
-			value = strings.Join(o.PublicHosts, ",")
-		}
+		all[name] = value
+	}
+	all["network.lna.address_space.public.override"] = strings.Join(o.PublicHosts, ",")
+	firefoxNetwork(t, o, profile, all)
+	var prefs strings.Builder
+	for name, value := range all {
 		v, _ := json.Marshal(value)
 		fmt.Fprintf(&prefs, "user_pref(%q, %s);\n", name, v)
 	}

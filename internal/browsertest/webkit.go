@@ -120,7 +120,8 @@ func startWebKit(t testing.TB, o EngineOptions) Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.driver = exec.Command(driverPath, "--port="+strconv.Itoa(port), "--host=local")
+	argv := append(webkitNamespace(t, o, root), driverPath, "--port="+strconv.Itoa(port), "--host=local")
+	e.driver = exec.Command(argv[0], argv[1:]...)
 	e.driver.Env = append(os.Environ(), engineEnv(root)...)
 	e.driver.Env = append(e.driver.Env, "DISPLAY=:"+disp, "GDK_BACKEND=x11", "WAYLAND_DISPLAY=", "WEBKIT_DISABLE_COMPOSITING_MODE=1", "LIBGL_ALWAYS_SOFTWARE=1",
 		// No session bus: nothing is started on the machine's bus (or by

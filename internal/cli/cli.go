@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -23,6 +22,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/gdlogin/gdlogin/internal/failure"
@@ -113,15 +113,16 @@ type app struct {
 	verbose  bool
 	quiet    bool
 	caCert   string
+	caFlag   *pflag.Flag // --ca-cert, to tell "not given" from ""
 	// profile is --profile; empty means GDLOGIN_PROFILE, then "default".
 	profile string
 	// storeMode is --store: auto, keyring or file.
 	storeMode string
 
-	// http is the run's one HTTP client (httpClient), built on first use.
-	httpOnce sync.Once
-	http     *http.Client
-	httpErr  error
+	// https are the run's HTTP clients, one per CA file (httpClientFor),
+	// built on first use.
+	httpMu sync.Mutex
+	https  map[caChoice]httpResult
 }
 
 // Run executes gdlogin with args (without the program name) and returns
@@ -204,7 +205,8 @@ func (a *app) rootCommand() *cobra.Command {
 	}
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.caCert, "ca-cert", "", "PEM `FILE` of extra certificate authorities (on-premises installs)")
+	pf.StringVar(&a.caCert, "ca-cert", "", "PEM `FILE` of extra certificate authorities (on-premises installs); login saves it with the profile, '' trusts only the system's")
+	a.caFlag = pf.Lookup("ca-cert")
 	pf.BoolVarP(&a.verbose, "verbose", "v", false, "trace each HTTP call on stderr (never a secret)")
 	pf.BoolVarP(&a.quiet, "quiet", "q", false, "print nothing on stderr but errors and prompts")
 	pf.StringVarP(&a.profile, "profile", "p", "", "saved profile `NAME` (default $GDLOGIN_PROFILE, else \"default\")")

@@ -86,9 +86,17 @@ func (a *app) profileStore() (*store.Store, string, error) {
 	return st, name, err
 }
 
-// profiles is the profile use cases' dependencies for store st.
+// profiles is the profile use cases' dependencies for store st, on the
+// HTTP client for --ca-cert.
 func (a *app) profiles(st *store.Store) profile.Deps {
-	hc, _ := a.httpClient() // an --ca-cert error surfaces at the first API call
+	ca, _ := a.flagCA() // a --ca-cert error surfaces at the first API call
+	return a.profilesFor(st, ca)
+}
+
+// profilesFor is the profile use cases' dependencies for store st, on the
+// HTTP client for ca (an ID token's renewal reaches the identity provider).
+func (a *app) profilesFor(st *store.Store, ca caChoice) profile.Deps {
+	hc, _ := a.httpClientFor(ca) // a CA file error surfaces at the first API call
 	return profile.Deps{
 		Store:        st,
 		HTTPClient:   hc,
@@ -134,7 +142,11 @@ func (a *app) savedCredential(ctx context.Context) (credential.Credential, store
 	if err != nil {
 		return credential.Credential{}, store.Profile{}, err
 	}
-	return a.profiles(st).Load(ctx, name)
+	ca, err := a.caOf(st, name)
+	if err != nil {
+		return credential.Credential{}, store.Profile{}, err
+	}
+	return a.profilesFor(st, ca).Load(ctx, name)
 }
 
 // secretPlace says where a saved profile's secret lives, for humans.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gdlogin/gdlogin/internal/browsertest"
 	"github.com/gdlogin/gdlogin/internal/orgsim"
+	"github.com/gdlogin/gdlogin/internal/testca"
 	"github.com/gdlogin/gdlogin/static"
 )
 
@@ -50,19 +51,27 @@ var engineScenarios = []engineScenario{
 	{"bookmark/csp=unsafe-inline", func(string) orgsim.CSP { return orgsim.CSPUnsafeInline }, (*engineLogin).bookmarkScenario},
 	{"bookmark/csp=none", func(string) orgsim.CSP { return orgsim.CSPNone }, (*engineLogin).bookmarkScenario},
 	{"snippet", strictCSP, (*engineLogin).snippetScenario},
-	// The prompt comes from the bookmark, which WebKit runs only where the
-	// page's CSP allows inline scripts.
-	{"prompt", func(e string) orgsim.CSP {
-		if e == browsertest.WebKit {
-			return orgsim.CSPUnsafeInline
-		}
-		return orgsim.CSPStrict
-	}, (*engineLogin).promptScenario},
+	{"prompt", promptCSP, (*engineLogin).promptScenario},
 	{"paste-mode", strictCSP, (*engineLogin).pasteScenario},
 	// A returning user (engines_returning_test.go).
 	{"returning", strictCSP, (*engineLogin).returningScenario},
 	{"returning/csp=unsafe-inline", func(string) orgsim.CSP { return orgsim.CSPUnsafeInline }, (*engineLogin).returningScenario},
 	{"returning/after-snippet", strictCSP, (*engineLogin).returningAfterSnippetScenario},
+	// The organization on https://analytics.example.com:PORT, its
+	// certificate signed by a private CA (httpsScenario).
+	{"https/bookmark", strictCSP, (*engineLogin).bookmarkScenario},
+	{"https/snippet", strictCSP, (*engineLogin).snippetScenario},
+	{"https/prompt", promptCSP, (*engineLogin).promptScenario},
+	{"https/paste-mode", strictCSP, (*engineLogin).pasteScenario},
+}
+
+// promptCSP: the prompt comes from the bookmark, which WebKit runs only
+// where the page's CSP allows inline scripts.
+func promptCSP(e string) orgsim.CSP {
+	if e == browsertest.WebKit {
+		return orgsim.CSPUnsafeInline
+	}
+	return orgsim.CSPStrict
 }
 
 // bookmarkRefused says where an engine refuses a bookmark: WebKit checks a
@@ -78,11 +87,12 @@ func TestBrowserEngines(t *testing.T) {
 			browsertest.RequireEngine(t, name)
 			orgs := make([]*orgsim.Server, len(engineScenarios))
 			var hosts []string
+			ca := testca.ForTest(t)
 			for i, sc := range engineScenarios {
-				orgs[i] = startOrg(t, orgsim.Options{CSP: sc.csp(name)})
-				hosts = append(hosts, hostOf(orgs[i].URL()))
+				orgs[i] = startOrg(t, httpsOptions(sc, orgsim.Options{CSP: sc.csp(name)}, ca))
+				hosts = append(hosts, orgs[i].Addr())
 			}
-			e := browsertest.StartEngine(t, name, browsertest.EngineOptions{PublicHosts: hosts})
+			e := browsertest.StartEngine(t, name, browsertest.EngineOptions{PublicHosts: hosts, Hosts: []string{testca.Host}, CAFile: ca.CAFile})
 			t.Logf("engine: %s", e.Version())
 			var (
 				mu       sync.Mutex
@@ -93,8 +103,11 @@ func TestBrowserEngines(t *testing.T) {
 				csp := sc.csp(name)
 				ok := t.Run(sc.name, func(t *testing.T) {
 					s := &engineLogin{t: t, engine: e, org: orgs[i], csp: csp}
+					if httpsScenario(sc) {
+						s.caFile = ca.CAFile
+					}
 					token := sc.run(s)
-					if p := profileOf(t, s.org, token); p.UserID != "john.doe" {
+					if p := orgProfileOf(t, s.org, s.caFile, token); p.UserID != "john.doe" {
 						t.Fatalf("the token on stdout belongs to %s", p.UserID)
 					}
 					mu.Lock()
@@ -130,6 +143,9 @@ type engineLogin struct {
 	engine browsertest.Engine
 	org    *orgsim.Server
 	csp    orgsim.CSP
+	// caFile is the organization's private CA, passed as --ca-cert (https
+	// scenarios).
+	caFile string
 
 	start    string            // the start page URL gdlogin "opened" (or, for a returning user, the organization's)
 	vars     map[string]string // the environment of every login of the scenario: one config dir
@@ -179,6 +195,9 @@ func (s *engineLogin) launch(paste bool, args ...string) {
 	done := make(chan int, 1)
 	s.done = done
 	all := append([]string{"login", s.org.URL(), "--timeout", "90s"}, args...)
+	if s.caFile != "" {
+		all = append(all, "--ca-cert", s.caFile)
+	}
 	go func() { done <- Run(ctx, all, env) }()
 	t.Cleanup(func() {
 		cancel()
@@ -357,6 +376,8 @@ func (s *engineLogin) finishInBrowser() string {
 	}
 	if u := browsertest.Location(t, s.orgTab); !strings.HasPrefix(u, "http://127.0.0.1:") || strings.Contains(u, "#") {
 		t.Errorf("callback page address %s (the fragment must be gone)", u)
+	} else if strings.HasPrefix(s.org.URL(), "https://") {
+		s.note("the https page navigated to the http://127.0.0.1 callback")
 	}
 	if code := s.wait(); code != 0 {
 		t.Fatalf("exit %d", code)
@@ -441,7 +462,7 @@ func (s *engineLogin) promptScenario() string {
 }
 
 var (
-	pasteLink    = regexp.MustCompile(`(?m)^\s+(http://127\.0\.0\.1:\d+/appLogin\?redirectTo=\S+)$`)
+	pasteLink    = regexp.MustCompile(`(?m)^\s+(https?://[a-z0-9.]+:\d+/appLogin\?redirectTo=\S+)$`)
 	pasteCode    = regexp.MustCompile(`(?m)^Confirmation code: ([A-Z2-7]{6})$`)
 	pasteSnippet = regexp.MustCompile(`(?s)paste this snippet \(for this login only\):\n\n(.*?)\n\n3\. `)
 )

@@ -15,9 +15,7 @@ import (
 
 	"github.com/gdlogin/gdlogin/internal/failure"
 	"github.com/gdlogin/gdlogin/internal/gooddata"
-	"github.com/gdlogin/gdlogin/internal/httpclient"
 	"github.com/gdlogin/gdlogin/internal/store"
-	"github.com/gdlogin/gdlogin/internal/termtext"
 	"github.com/gdlogin/gdlogin/internal/usecase/credential"
 	"github.com/gdlogin/gdlogin/internal/usecase/login"
 )
@@ -72,6 +70,8 @@ type loginOptions struct {
 	// saved is the profile named by --profile when ORG_URL was left out:
 	// its host, method and OIDC settings are the defaults of this login.
 	saved *store.Profile
+	// ca is the CA file this login trusts and saves (cacert.go).
+	ca caChoice
 }
 
 const loginLong = `Log in to a GoodData organization and get a new API token.
@@ -104,6 +104,14 @@ With --method token, an existing token creates the new one. gdlogin reads it,
 in this order, from stdin (--with-token), GDC_API_TOKEN, or GOODDATA_TOKEN, and
 says which one it used. It never takes a token as an argument: arguments are
 visible to every user of the machine in the process list.
+
+With --ca-cert FILE, for an organization whose certificate a private
+(corporate) certificate authority signed, gdlogin trusts FILE on top of the
+system's authorities and saves its absolute path with the profile, once the
+login is verified: status, tokens, rotate, logout, env and write-sdk-profile
+(ssl_ca_cert) use it without the flag, and so does a login again to the same
+organization. --ca-cert FILE on a later login replaces it, --ca-cert ''
+drops it; on any other command --ca-cert overrides it for that run.
 
 The new token is verified with the organization before gdlogin reports
 success. stdout carries only what --output asks for; everything else goes to
@@ -238,6 +246,9 @@ func (a *app) runLogin(ctx context.Context, o *loginOptions, orgArg string, meth
 // loopback pages get their moment to show it and the server closes.
 func (a *app) login(ctx context.Context, org string, o *loginOptions) error {
 	o.org = org
+	if err := a.chooseLoginCA(o); err != nil {
+		return err
+	}
 	in := login.Input{
 		Org: org, Method: o.method, Timeout: o.timeout, User: o.user, TokenID: o.tokenID,
 		Port: o.port, Remote: o.remote,
@@ -269,7 +280,7 @@ func (a *app) login(ctx context.Context, org string, o *loginOptions) error {
 		in.Installation = key
 		a.decideBookmark(o)
 	}
-	hc, err := a.httpClient()
+	hc, err := a.httpClientFor(o.ca)
 	if err != nil {
 		return err
 	}
@@ -277,7 +288,7 @@ func (a *app) login(ctx context.Context, org string, o *loginOptions) error {
 	deps := login.Deps{
 		Now:        a.env.Now,
 		NewTokenID: a.defaultTokenID,
-		Client:     a.client,
+		Client:     a.clientFor(o.ca),
 		HTTPClient: hc,
 		Events:     progress.event,
 	}
@@ -288,6 +299,7 @@ func (a *app) login(ctx context.Context, org string, o *loginOptions) error {
 		a.forgetBookmarkAfterTimeout(ctx, o, err)
 		return err
 	}
+	cred.CACert = o.ca.file
 	err = a.finishLogin(ctx, o, cred)
 	// Everything for stdout is written: close it, so that a shell's $(…)
 	// capture returns now, while the loopback pages get their moment to
@@ -449,39 +461,20 @@ func (a *app) defaultTokenID() string {
 	return gooddata.DefaultTokenID(host, a.env.Now())
 }
 
-// client builds an API client on the run's HTTP client.
+// client builds an API client on the HTTP client for --ca-cert.
 func (a *app) client(org, token string) (*gooddata.Client, error) {
-	hc, err := a.httpClient()
+	ca, err := a.flagCA()
 	if err != nil {
 		return nil, err
 	}
-	opts := gooddata.Options{HTTPClient: hc}
-	if a.verbose {
-		opts.Trace = func(ev gooddata.TraceEvent) {
-			status := "no answer"
-			if ev.Status != 0 {
-				status = fmt.Sprint(ev.Status)
-			}
-			line := termtext.Sprintf("http: %s %s -> %s in %s", ev.Method, ev.URL, status, ev.Duration.Round(time.Millisecond))
-			if ev.TraceID != "" {
-				line += " (trace id " + termtext.Clean(ev.TraceID) + ")"
-			}
-			a.errMu.Lock()
-			defer a.errMu.Unlock()
-			fmt.Fprintln(a.env.Stderr, line)
-		}
-	}
-	return gooddata.New(org, token, opts)
+	return a.clientFor(ca)(org, token)
 }
 
-// httpClient is the one HTTP client of this run, for the organization and
-// the identity provider alike (package httpclient).
+// httpClient is the run's HTTP client for --ca-cert.
 func (a *app) httpClient() (*http.Client, error) {
-	a.httpOnce.Do(func() {
-		a.http, a.httpErr = httpclient.New(httpclient.Config{CACertFile: a.caCert, UserAgent: "gdlogin/" + Version()})
-		if a.httpErr != nil {
-			a.httpErr = &failure.Error{Kind: failure.Usage, Err: a.httpErr}
-		}
-	})
-	return a.http, a.httpErr
+	ca, err := a.flagCA()
+	if err != nil {
+		return nil, err
+	}
+	return a.httpClientFor(ca)
 }

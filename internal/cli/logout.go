@@ -80,7 +80,16 @@ func (a *app) runLogout(ctx context.Context, force bool, timeout time.Duration) 
 // logoutProfile logs out of one profile of an open store and says what
 // happened.
 func (a *app) logoutProfile(ctx context.Context, st *store.Store, name string, force bool, timeout time.Duration) error {
-	deps := logout.Deps{Profiles: a.profiles(st), Client: a.client}
+	ca, err := a.caOf(st, name)
+	if err != nil {
+		return err
+	}
+	// An unusable CA file is said as such, not as a failed deletion
+	// (--force still removes the local copy).
+	if _, err := a.httpClientFor(ca); err != nil && !force {
+		return err
+	}
+	deps := logout.Deps{Profiles: a.profilesFor(st, ca), Client: a.clientFor(ca)}
 	res, err := deps.Run(ctx, logout.Input{Profile: name, Force: force, Timeout: timeout})
 	if err != nil {
 		return err

@@ -75,9 +75,13 @@ func (a *app) runRotate(ctx context.Context, o *rotateOptions) error {
 	if err != nil {
 		return err
 	}
+	ca, err := a.caOf(st, name)
+	if err != nil {
+		return err
+	}
 	deps := rotate.Deps{
-		Profiles:   a.profiles(st),
-		Client:     a.client,
+		Profiles:   a.profilesFor(st, ca),
+		Client:     a.clientFor(ca),
 		Now:        a.env.Now,
 		NewTokenID: a.defaultTokenID,
 		Events: func(ev rotate.Event) {

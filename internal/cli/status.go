@@ -15,6 +15,7 @@ import (
 
 	"github.com/gdlogin/gdlogin/internal/failure"
 	"github.com/gdlogin/gdlogin/internal/gooddata"
+	"github.com/gdlogin/gdlogin/internal/store"
 	"github.com/gdlogin/gdlogin/internal/termtext"
 	"github.com/gdlogin/gdlogin/internal/usecase/status"
 )
@@ -108,7 +109,12 @@ func (a *app) runStatus(ctx context.Context, output string, timeout time.Duratio
 	if err != nil {
 		return err
 	}
-	deps := status.Deps{Profiles: a.profiles(st), Client: a.client}
+	deps := status.Deps{Profiles: a.profiles(st), Client: a.client,
+		// Each profile is checked with the CA file saved with it.
+		Bind: func(p store.Profile) (status.Deps, error) {
+			ca, err := a.caFor(p)
+			return status.Deps{Profiles: a.profilesFor(st, ca), Client: a.clientFor(ca)}, err
+		}}
 	checks, err := deps.Run(ctx, status.Input{Current: current, Only: a.profile != "", Timeout: timeout})
 	if err != nil {
 		return err

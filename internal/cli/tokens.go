@@ -99,7 +99,11 @@ func (a *app) tokensSession(ctx context.Context, user string) (*tokens.Session, 
 	if err != nil {
 		return nil, err
 	}
-	return tokens.Deps{Profiles: a.profiles(st), Client: a.client}.Open(ctx, name, user)
+	ca, err := a.caOf(st, name)
+	if err != nil {
+		return nil, err
+	}
+	return tokens.Deps{Profiles: a.profilesFor(st, ca), Client: a.clientFor(ca)}.Open(ctx, name, user)
 }
 
 func (a *app) runTokensList(ctx context.Context, o *tokensOptions) error {

@@ -156,6 +156,26 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 
 func (b *cappedBody) Close() error { return b.rc.Close() }
 
+// CAFileError is a CA file that cannot be used: unreadable (Err says
+// why) or without a PEM certificate (Err nil).
+type CAFileError struct {
+	Path string
+	Err  error
+}
+
+func (e *CAFileError) Error() string { return e.Describe("the --ca-cert file " + e.Path) }
+
+// Describe says what is wrong with the file, named by what (for example
+// "the CA file /etc/corp.pem of profile \"default\"").
+func (e *CAFileError) Describe(what string) string {
+	if e.Err == nil {
+		return what + " holds no PEM certificate"
+	}
+	return "cannot read " + what + ": " + e.Err.Error()
+}
+
+func (e *CAFileError) Unwrap() error { return e.Err }
+
 func loadCAFile(path string) (*x509.CertPool, error) {
 	pem, err := os.ReadFile(path)
 	if err != nil {
@@ -163,14 +183,14 @@ func loadCAFile(path string) (*x509.CertPool, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, fmt.Errorf("cannot read the --ca-cert file %s: %w", path, err)
+		return nil, &CAFileError{Path: path, Err: err}
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
 	}
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, errors.New("the --ca-cert file " + path + " holds no PEM certificate")
+		return nil, &CAFileError{Path: path}
 	}
 	return pool, nil
 }

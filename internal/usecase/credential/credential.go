@@ -34,6 +34,9 @@ type Credential struct {
 	Token     gooddata.Secret
 	Method    string
 	CreatedAt time.Time
+	// CACert is the absolute path of the CA file the login trusted for the
+	// organization (--ca-cert); the profile keeps it. Empty: the system's.
+	CACert string
 	// OIDC is set by the oidc method: the identity provider, saved in the
 	// profile, and with KeepJWT the ID token's expiry and the refresh
 	// token, saved with the secret. Token is then the ID token and TokenID
@@ -93,6 +96,7 @@ func Of(p store.Profile, tok gooddata.Secret) Credential {
 		Token:     tok,
 		Method:    string(p.Method),
 		CreatedAt: p.CreatedAt,
+		CACert:    p.CACert,
 	}
 }
 

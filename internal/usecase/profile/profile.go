@@ -75,6 +75,7 @@ func (d Deps) Save(ctx context.Context, name string, cred credential.Credential)
 		TokenID:          cred.TokenID,
 		CreatedAt:        cred.CreatedAt,
 		Method:           store.Method(cred.Method),
+		CACert:           cred.CACert,
 	}
 	secret := store.Secret{Token: cred.Token.Reveal()}
 	if oc := cred.OIDC; oc != nil {

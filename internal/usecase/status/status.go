@@ -29,12 +29,16 @@ const (
 	Unreachable   = "unreachable"    // no answer, refused, DNS, TLS
 	TimedOut      = "timeout"        // the timeout ran out
 	ServerError   = "server_error"   // an answer that is not the expected one
+	SetupError    = "setup_error"    // no client for the organization (an unusable CA file)
 )
 
 // Deps are what checking touches.
 type Deps struct {
 	Profiles profile.Deps
 	Client   credential.ClientFactory
+	// Bind, when set, gives the dependencies for checking profile p (the
+	// command line builds them on the CA file saved with p).
+	Bind func(p store.Profile) (Deps, error)
 }
 
 // Input says which profiles to check.
@@ -107,6 +111,17 @@ func (d Deps) Run(ctx context.Context, in Input) ([]Check, error) {
 // check asks p's organization who p's token belongs to.
 func (d Deps) check(ctx context.Context, p store.Profile, current bool) Check {
 	c := Check{Profile: p, Current: current}
+	setup := func(err error) Check {
+		c.Problem, c.Reason, c.Kind, c.Hint = SetupError, err.Error(), failure.KindOf(err), failure.HintOf(err)
+		return c
+	}
+	if d.Bind != nil {
+		bound, err := d.Bind(p)
+		if err != nil {
+			return setup(err)
+		}
+		d = bound
+	}
 	relogin := "log in again: " + profile.LoginHint(p.Name, p.Host)
 	tok, err := d.Profiles.UsableToken(ctx, p)
 	if err != nil {
@@ -118,8 +133,7 @@ func (d Deps) check(ctx context.Context, p store.Profile, current bool) Check {
 	}
 	client, err := d.Client(p.Host, tok.Reveal())
 	if err != nil {
-		c.Problem, c.Reason, c.Kind, c.Hint = ServerError, err.Error(), failure.KindOf(err), failure.HintOf(err)
-		return c
+		return setup(err)
 	}
 	me, err := client.Profile(ctx)
 	var ne *gooddata.NetworkError
