@@ -16,6 +16,7 @@ import (
 
 	"github.com/gdlogin/gdlogin/internal/handoff"
 	"github.com/gdlogin/gdlogin/internal/handoff/handofftest"
+	"github.com/gdlogin/gdlogin/internal/poll"
 	"github.com/gdlogin/gdlogin/static"
 )
 
@@ -113,16 +114,18 @@ func (r *rig) sent(mark int) []string {
 // other request since mark.
 func (r *rig) assertNothingSent(mark int, where string) {
 	r.t.Helper()
-	time.Sleep(200 * time.Millisecond) // let anything the script might still send show up
-	if api := r.org.APIRequests(); len(api) > 0 {
-		r.t.Errorf("the script called the API: %v", api)
-	}
-	if got := r.gd.Requests(); len(got) > 0 {
-		r.t.Errorf("the script reached gdlogin's listener: %v", got)
-	}
-	if got := r.sent(mark); len(got) > 0 {
-		r.t.Errorf("the tab sent requests: %q", got)
-	}
+	// Anything the script might still send shows up in the window.
+	poll.Never(r.t, func() string {
+		switch {
+		case len(r.org.APIRequests()) > 0:
+			return fmt.Sprintf("the script called the API: %v", r.org.APIRequests())
+		case len(r.gd.Requests()) > 0:
+			return fmt.Sprintf("the script reached gdlogin's listener: %v", r.gd.Requests())
+		case len(r.sent(mark)) > 0:
+			return fmt.Sprintf("the tab sent requests: %q", r.sent(mark))
+		}
+		return ""
+	})
 	if loc := r.b.Location(); loc != where {
 		r.t.Errorf("the tab is at %s, want %s", loc, where)
 	}
@@ -188,10 +191,12 @@ func TestIncludedScriptActsOnlyOnClick(t *testing.T) {
 		t.Errorf("panel shows code %q, gdlogin %q", code, s.ConfirmationCode())
 	}
 	r.b.Status(fmt.Sprintf("send to port %d only if your terminal shows this code:", r.gd.Port))
-	time.Sleep(300 * time.Millisecond)
-	if api := r.org.APIRequests(); len(api) > 0 {
-		t.Fatalf("the page called the API before the click: %v", api)
-	}
+	poll.Never(t, func() string {
+		if api := r.org.APIRequests(); len(api) > 0 {
+			return fmt.Sprintf("the page called the API before the click: %v", api)
+		}
+		return ""
+	})
 	if loc := r.b.Location(); loc != r.org.URL+"/included" {
 		t.Errorf("the pairing is still in the address bar: %s", loc)
 	}
@@ -205,10 +210,14 @@ func TestIncludedScriptIgnoresPagesWithoutPairing(t *testing.T) {
 	r := newRig(t, handofftest.OrgOptions{})
 	r.b.Open(r.org.URL + "/included#section-2")
 	mark := r.b.Mark()
-	time.Sleep(300 * time.Millisecond)
-	if n, err := chromedp.Run(r.b.Ctx, chromedp.Evaluate[int](`document.querySelectorAll('[role=status]').length`)); err != nil || n != 0 {
-		t.Fatalf("a panel appeared (%d, %v)", n, err)
-	}
+	// The page's script has run once the document has loaded (Open waits
+	// for that); a panel it would show appears within the window.
+	poll.Never(t, func() string {
+		if n, err := chromedp.Run(r.b.Ctx, chromedp.Evaluate[int](`document.querySelectorAll('[role=status]').length`)); err != nil || n != 0 {
+			return fmt.Sprintf("a panel appeared (%d, %v)", n, err)
+		}
+		return ""
+	})
 	r.assertNothingSent(mark, r.org.URL+"/included#section-2")
 }
 
@@ -410,10 +419,12 @@ func errorCase(t *testing.T, o handofftest.OrgOptions, want ...string) *rig {
 			t.Errorf("status %q lacks %q", got, w)
 		}
 	}
-	time.Sleep(200 * time.Millisecond)
-	if got := r.gd.Requests(); len(got) > 0 {
-		t.Errorf("gdlogin's listener got %v", got)
-	}
+	poll.Never(t, func() string {
+		if got := r.gd.Requests(); len(got) > 0 {
+			return fmt.Sprintf("gdlogin's listener got %v", got)
+		}
+		return ""
+	})
 	return r
 }
 
@@ -451,10 +462,12 @@ func TestMissingPermissionInPasteModeStaysOnThePage(t *testing.T) {
 	r.b.Open(r.org.URL + "/#gdlogin=" + s.PairingCode())
 	r.b.ClickBookmarklet(static.Bookmarklet())
 	r.b.Status("SELF_CREATE_TOKEN")
-	time.Sleep(200 * time.Millisecond)
-	if got := r.gd.Requests(); len(got) > 0 {
-		t.Errorf("gdlogin's listener got %v", got)
-	}
+	poll.Never(t, func() string {
+		if got := r.gd.Requests(); len(got) > 0 {
+			return fmt.Sprintf("gdlogin's listener got %v", got)
+		}
+		return ""
+	})
 }
 
 func TestManagePermissionIsEnough(t *testing.T) {

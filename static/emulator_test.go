@@ -1,11 +1,11 @@
 package static_test
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -13,6 +13,7 @@ import (
 	"github.com/gdlogin/gdlogin/internal/handoff"
 	"github.com/gdlogin/gdlogin/internal/handoff/handofftest"
 	"github.com/gdlogin/gdlogin/internal/orgsim"
+	"github.com/gdlogin/gdlogin/internal/poll"
 	"github.com/gdlogin/gdlogin/static"
 )
 
@@ -91,10 +92,12 @@ func TestEmulatorDemoFlow(t *testing.T) {
 	if code := r.b.WaitConfirmation(); code != s.ConfirmationCode() {
 		t.Errorf("the page shows code %q, gdlogin %q", code, s.ConfirmationCode())
 	}
-	time.Sleep(300 * time.Millisecond)
-	if ids := r.org.TokenIDs("john.doe"); len(ids) != 0 {
-		t.Fatalf("tokens before the click: %v", ids)
-	}
+	poll.Never(t, func() string {
+		if ids := r.org.TokenIDs("john.doe"); len(ids) != 0 {
+			return fmt.Sprintf("tokens before the click: %v", ids)
+		}
+		return ""
+	})
 	if loc := r.b.Location(); strings.Contains(loc, "gdlogin=") {
 		t.Errorf("the pairing is still in the address bar: %s", loc)
 	}

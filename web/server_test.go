@@ -19,6 +19,7 @@ import (
 
 	"github.com/gdlogin/gdlogin/internal/gooddata"
 	"github.com/gdlogin/gdlogin/internal/handoff"
+	"github.com/gdlogin/gdlogin/internal/poll"
 )
 
 // testInstallationKey signs the pairings of these tests, as gdlogin's own
@@ -567,12 +568,9 @@ func TestCallbackPageTellsTheLoginTheTokenIsNear(t *testing.T) {
 	if a := f.do(t, "GET", "/callback", nil, nil); a.code != http.StatusOK {
 		t.Fatalf("callback page: %d", a.code)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for f.callbacks.Load() != 1 {
-		if time.Now().After(deadline) {
-			t.Fatalf("CallbackOpened called %d times, want 1", f.callbacks.Load())
-		}
-		time.Sleep(5 * time.Millisecond)
+	poll.Until(t, "CallbackOpened", func() bool { return f.callbacks.Load() >= 1 })
+	if n := f.callbacks.Load(); n != 1 {
+		t.Errorf("CallbackOpened called %d times, want 1", n)
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/gdlogin/gdlogin/internal/gooddata"
 	"github.com/gdlogin/gdlogin/internal/httpclient"
 	"github.com/gdlogin/gdlogin/internal/orgsim"
+	"github.com/gdlogin/gdlogin/internal/poll"
 )
 
 // startIdP starts an emulated organization and its identity provider.
@@ -702,8 +703,29 @@ func TestPublishedKeyIsWhatTheOrganizationRegisters(t *testing.T) {
 
 func TestCloseLetsTheOutcomePageLoadItsStyleSheet(t *testing.T) {
 	_, idp := startIdP(t, orgsim.IdPOptions{})
-	for _, fetchCSS := range []bool{true, false} {
-		f, _ := startFlow(t, idp, func(c *Config) { c.Grace = 400 * time.Millisecond })
+	// closing runs Close and reports when it returns.
+	closing := func(f *Flow) <-chan error {
+		ch := make(chan error, 1)
+		go func() { ch <- f.Close() }()
+		return ch
+	}
+	returns := func(t *testing.T, ch <-chan error, why string) {
+		t.Helper()
+		select {
+		case <-ch:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("Close did not return %s", why)
+		}
+	}
+	closedListener := func(t *testing.T, f *Flow) {
+		t.Helper()
+		if _, err := net.Dial("tcp", f.base.Host); err == nil {
+			t.Error("the listener is still open")
+		}
+	}
+	// An outcome page and Close, with a grace period longer than any test.
+	shown := func(t *testing.T) (*Flow, *browser) {
+		f, _ := startFlow(t, idp, func(c *Config) { c.Grace = time.Hour })
 		b := newBrowser(t)
 		if p := b.signIn(f, "john.doe", "demo", "signin"); !strings.Contains(p.body, `href="/static/app.css"`) {
 			t.Fatalf("the page has no style sheet:\n%s", p.body)
@@ -711,24 +733,46 @@ func TestCloseLetsTheOutcomePageLoadItsStyleSheet(t *testing.T) {
 		if _, err := wait(t, f); err != nil {
 			t.Fatal(err)
 		}
-		if fetchCSS {
-			if p := b.get(f.StartURL() + "static/app.css"); p.status != http.StatusOK {
-				t.Fatalf("app.css: %d", p.status)
-			}
-		}
-		begin := time.Now()
-		f.Close()
-		took := time.Since(begin)
-		if fetchCSS && took > 300*time.Millisecond {
-			t.Errorf("Close waited %s although the page is styled", took)
-		}
-		if !fetchCSS && took < 350*time.Millisecond {
-			t.Errorf("Close took %s: the page had no time to load its style sheet", took)
-		}
-		if _, err := net.Dial("tcp", f.base.Host); err == nil {
-			t.Error("the listener is still open")
+		return f, b
+	}
+	styles := func(t *testing.T, f *Flow, b *browser) {
+		t.Helper()
+		if p := b.get(f.StartURL() + "static/app.css"); p.status != http.StatusOK {
+			t.Fatalf("app.css: %d", p.status)
 		}
 	}
+
+	t.Run("styled before Close", func(t *testing.T) {
+		f, b := shown(t)
+		styles(t, f, b)
+		returns(t, closing(f), "although the page had its style sheet")
+		closedListener(t, f)
+	})
+	t.Run("styled while Close waits", func(t *testing.T) {
+		f, b := shown(t)
+		done := closing(f)
+		poll.Never(t, func() string {
+			select {
+			case <-done:
+				return "Close returned before the page loaded its style sheet"
+			default:
+				return ""
+			}
+		})
+		styles(t, f, b) // the server still answers while Close waits
+		returns(t, done, "once the page had its style sheet")
+		closedListener(t, f)
+	})
+	t.Run("never styled", func(t *testing.T) {
+		f, _ := startFlow(t, idp, func(c *Config) { c.Grace = 300 * time.Millisecond })
+		b := newBrowser(t)
+		b.signIn(f, "john.doe", "demo", "signin")
+		if _, err := wait(t, f); err != nil {
+			t.Fatal(err)
+		}
+		returns(t, closing(f), "at the end of the grace period")
+		closedListener(t, f)
+	})
 }
 
 // endless answers every request with a JSON document that never ends, as

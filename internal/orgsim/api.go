@@ -88,6 +88,8 @@ func matchPath(pattern, path string) (map[string]string, bool) {
 func (s *Server) serveAPI(x *exchange) {
 	if s.opts.Latency > 0 {
 		t := time.NewTimer(s.opts.Latency)
+		s.delayed.Add(1)
+		defer s.delayed.Add(-1)
 		select {
 		case <-t.C:
 		case <-x.r.Context().Done():

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -40,6 +41,9 @@ type Server struct {
 
 	logMu sync.Mutex
 	log   []Request
+
+	// delayed counts the requests waiting on Options.Latency now.
+	delayed atomic.Int32
 }
 
 // member is a user and the secrets of their API tokens.

@@ -1,11 +1,14 @@
 package orgsim
 
 import (
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gdlogin/gdlogin/internal/poll"
 )
 
 func TestStart(t *testing.T) {
@@ -112,31 +115,50 @@ func TestHelpers(t *testing.T) {
 	s.SetPermissions("nobody", PermissionManage)
 }
 
-// Close gives up on requests waiting on the latency.
+// Close gives up on requests waiting on the latency: each ends at once,
+// with a 503 or with its connection closed, instead of after the minute it
+// would wait.
 func TestCloseDuringLatency(t *testing.T) {
 	s, err := Start(Options{Latency: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
+	type answer struct {
+		status int
+		body   string
+		err    error
+	}
+	done := make(chan answer, 1)
 	go func() {
-		defer close(done)
 		resp, err := http.Get(s.URL() + "/api/v1/profile")
-		if err == nil {
-			resp.Body.Close()
+		if err != nil {
+			done <- answer{err: err}
+			return
 		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		done <- answer{status: resp.StatusCode, body: string(body)}
 	}()
-	time.Sleep(50 * time.Millisecond)
-	began := time.Now()
-	if err := s.Close(); err != nil {
-		t.Errorf("Close: %v", err)
+	poll.Until(t, "the request to reach the latency wait", func() bool { return s.delayed.Load() == 1 })
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	select {
+	case a := <-done:
+		if a.err == nil && (a.status != http.StatusServiceUnavailable || !strings.Contains(a.body, "The server is shutting down.")) {
+			t.Errorf("the waiting request got %d %q, want 503 shutting down or a closed connection", a.status, a.body)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a request outlived Close: it waited on the latency")
 	}
 	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("a request outlived Close")
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close waited on the latency")
 	}
-	if took := time.Since(began); took > 2*time.Second {
-		t.Errorf("Close took %v", took)
-	}
+	// The handler itself stops waiting too (http.Server.Close does not
+	// wait for handlers, so poll, bounded).
+	poll.Until(t, "the handler to stop waiting on the latency", func() bool { return s.delayed.Load() == 0 })
 }
