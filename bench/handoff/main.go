@@ -19,7 +19,15 @@
 // The two alternate, pair by pair; it prints both medians in ms and the
 // median of the pairwise ratios, for the stdout line and for stdout EOF.
 //
-//	go run ./bench/handoff [-pairs 20]
+// The organization is reached as http://localhost:PORT, a site of its own,
+// as every real organization is a site other than 127.0.0.1: the
+// navigation to the loopback callback then leaves the organization's site,
+// for gdlogin and for the limit alike, and the browser gives the landing
+// page a process of its own either way. -site 127.0.0.1 reaches it as
+// http://127.0.0.1:PORT instead, the same site as the callback, where only
+// gdlogin's page (Cross-Origin-Opener-Policy, SPEC 4) swaps processes.
+//
+//	go run ./bench/handoff [-pairs 20] [-site localhost|127.0.0.1]
 package main
 
 import (
@@ -38,8 +46,10 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -51,12 +61,17 @@ import (
 func main() {
 	pairs := flag.Int("pairs", 20, "measured pairs (gdlogin run + limit run), at least 15")
 	warmup := flag.Int("warmup", 2, "pairs run first and not counted")
+	site := flag.String("site", "localhost", "the organization's host name: localhost (a site of its own, as a real organization) or 127.0.0.1 (the callback's site)")
 	flag.Parse()
+	if *site != "localhost" && *site != "127.0.0.1" {
+		fmt.Fprintln(os.Stderr, "bench/handoff: -site must be localhost or 127.0.0.1")
+		os.Exit(2)
+	}
 	if *pairs < 15 {
 		fmt.Fprintln(os.Stderr, "bench/handoff: -pairs must be at least 15")
 		os.Exit(2)
 	}
-	if err := run(*pairs, *warmup); err != nil {
+	if err := run(*pairs, *warmup, *site); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/handoff:", err)
 		os.Exit(1)
 	}
@@ -72,7 +87,61 @@ type sample struct {
 // Resource Timing, read after the run): click to the navigation's start
 // (the script and its API calls), to the page's first byte, to the POST
 // leaving, and to the POST's answer.
-type phases struct{ nav, firstByte, postStart, postEnd time.Duration }
+type phases struct {
+	// By the organization tab's network log: the profile call leaving, the
+	// token POST leaving and answered, and the navigation to the loopback
+	// page being requested.
+	profileSent, createSent, createAnswered, navRequested time.Duration
+	nav, firstByte, postStart, postEnd                    time.Duration
+}
+
+// orgTimes records, from the organization tab's network events, when the
+// profile call and the token POST left, when the POST's answer came, and
+// when the navigation to the loopback page was requested.
+type orgTimes struct {
+	mu                                   sync.Mutex
+	offset                               time.Duration // wall clock minus the browser's monotonic clock
+	profile, create, answered, navigated time.Time
+	createID                             network.RequestID
+}
+
+func (o *orgTimes) listen(tab context.Context) error {
+	return chromedp.Listen(tab, func(ev any) {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		switch ev := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			at := time.UnixMicro(int64(ev.WallTime.Float64() * 1e6))
+			o.offset = at.Sub(time.UnixMicro(int64(ev.Timestamp.Float64() * 1e6)))
+			switch u := ev.Request.URL; {
+			case strings.HasSuffix(u, "/api/v1/profile") && o.profile.IsZero():
+				o.profile = at
+			case strings.HasSuffix(u, "/apiTokens") && ev.Request.Method == http.MethodPost:
+				o.create, o.createID = at, ev.RequestID
+			case strings.HasPrefix(u, "http://127.0.0.1:") && o.navigated.IsZero():
+				o.navigated = at
+			}
+		case *network.EventResponseReceived:
+			if ev.RequestID == o.createID {
+				o.answered = time.UnixMicro(int64(ev.Timestamp.Float64() * 1e6)).Add(o.offset)
+			}
+		}
+	})
+}
+
+// from returns the org tab's times since click.
+func (o *orgTimes) from(click time.Time, p phases) phases {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	since := func(t time.Time) time.Duration {
+		if t.IsZero() {
+			return 0
+		}
+		return t.Sub(click)
+	}
+	p.profileSent, p.createSent, p.createAnswered, p.navRequested = since(o.profile), since(o.create), since(o.answered), since(o.navigated)
+	return p
+}
 
 // phaseScript reads the landing page's timing, in ms since the epoch.
 const phaseScript = `(() => {
@@ -95,10 +164,10 @@ func readPhases(tab context.Context, click time.Time) phases {
 	from := func(ms float64) time.Duration {
 		return time.UnixMicro(int64(ms * 1000)).Sub(click)
 	}
-	return phases{from(at[0]), from(at[1]), from(at[2]), from(at[3])}
+	return phases{nav: from(at[0]), firstByte: from(at[1]), postStart: from(at[2]), postEnd: from(at[3])}
 }
 
-func run(pairs, warmup int) error {
+func run(pairs, warmup int, site string) error {
 	chromium := browsertest.ExecPath()
 	if chromium == "" {
 		return errors.New("no Chromium found (apt-get install -y chromium)")
@@ -121,6 +190,7 @@ func run(pairs, warmup int) error {
 	}
 	defer org.Close()
 	host := strings.TrimPrefix(org.URL(), "http://")
+	orgURL := "http://" + site + ":" + strings.TrimPrefix(host, "127.0.0.1:")
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(filepath.Join(work, "chromium")),
@@ -131,7 +201,7 @@ func run(pairs, warmup int) error {
 	defer cancel()
 
 	// Sign in once, as a user would; every tab shares the session cookie.
-	if err := chromedp.Do(browser, chromedp.Navigate(org.URL()+"/appLogin?redirectTo=/"),
+	if err := chromedp.Do(browser, chromedp.Navigate(orgURL+"/appLogin?redirectTo=/"),
 		chromedp.SetValue(chromedp.CSS(`[data-testid="login-username"]`), "john.doe"),
 		chromedp.SetValue(chromedp.CSS(`[data-testid="login-password"]`), "demo"),
 		chromedp.Click(chromedp.CSS(`[data-testid="login-submit"]`)),
@@ -139,7 +209,7 @@ func run(pairs, warmup int) error {
 		return fmt.Errorf("sign in: %w", err)
 	}
 
-	b := &bench{bin: bin, configDir: filepath.Join(work, "config"), org: org, browser: browser}
+	b := &bench{bin: bin, configDir: filepath.Join(work, "config"), orgURL: orgURL, browser: browser}
 	var full []sample
 	var limit []time.Duration
 	var limitPhases []phases
@@ -169,6 +239,7 @@ func run(pairs, warmup int) error {
 	fmt.Printf("date:                          %s\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Printf("machine:                       %s/%s, %d CPUs\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	fmt.Printf("pairs:                         %d measured after %d warm-up, alternating, same Chromium, same organization\n", pairs, warmup)
+	fmt.Printf("organization:                  %s\n", orgURL)
 	fmt.Printf("gdlogin, click to token line:  %s (median)\n", ms(median(lines)))
 	fmt.Printf("gdlogin, click to stdout EOF:  %s (median)\n", ms(median(eofs)))
 	fmt.Printf("limit, click to POST arrived:  %s (median)\n", ms(median(limit)))
@@ -192,7 +263,12 @@ func run(pairs, warmup int) error {
 		name string
 		ps   []phases
 	}{{"gdlogin", gp}, {"limit", limitPhases}} {
-		fmt.Printf("%-8s navigation starts %s, first byte %s, POST leaves %s, POST answered %s\n", row.name+":",
+		fmt.Printf("%-8s profile call leaves %s, token POST leaves %s, answered %s, callback navigation requested %s\n", row.name+":",
+			phase(row.ps, func(p phases) time.Duration { return p.profileSent }),
+			phase(row.ps, func(p phases) time.Duration { return p.createSent }),
+			phase(row.ps, func(p phases) time.Duration { return p.createAnswered }),
+			phase(row.ps, func(p phases) time.Duration { return p.navRequested }))
+		fmt.Printf("%-8s navigation starts %s, first byte %s, POST leaves %s, POST answered %s\n", "",
 			phase(row.ps, func(p phases) time.Duration { return p.nav }),
 			phase(row.ps, func(p phases) time.Duration { return p.firstByte }),
 			phase(row.ps, func(p phases) time.Duration { return p.postStart }),
@@ -203,7 +279,7 @@ func run(pairs, warmup int) error {
 
 type bench struct {
 	bin, configDir string
-	org            *orgsim.Server
+	orgURL         string
 	browser        context.Context
 }
 
@@ -213,7 +289,7 @@ type bench struct {
 func (b *bench) gdlogin(i int, warm bool) (sample, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, b.bin, "login", b.org.URL(), "--no-browser", "--output", "token", "--no-save",
+	cmd := exec.CommandContext(ctx, b.bin, "login", b.orgURL, "--no-browser", "--output", "token", "--no-save",
 		"--store", "file", "--token-id", fmt.Sprintf("bench-gdlogin-%d", i), "--timeout", "1m")
 	cmd.Env = append(os.Environ(), "GDLOGIN_CONFIG_DIR="+b.configDir, "NO_COLOR=1")
 	stdout, err := cmd.StdoutPipe()
@@ -269,6 +345,11 @@ func (b *bench) gdlogin(i int, warm bool) (sample, error) {
 		return sample{}, fmt.Errorf("open the organization: %w", err)
 	}
 
+	var times orgTimes
+	if err := times.listen(orgTab); err != nil {
+		return sample{}, err
+	}
+
 	type read struct {
 		line     string
 		lineAt   time.Time
@@ -310,7 +391,7 @@ func (b *bench) gdlogin(i int, warm bool) (sample, error) {
 		waitCtx, cancelWait := context.WithTimeout(orgTab, 5*time.Second)
 		_ = chromedp.Do(waitCtx, chromedp.WaitVisible(chromedp.CSS(`[data-testid="status"][data-state="success"]`)))
 		cancelWait()
-		return sample{r.lineAt.Sub(click), r.eofAt.Sub(click), readPhases(orgTab, click)}, nil
+		return sample{r.lineAt.Sub(click), r.eofAt.Sub(click), times.from(click, readPhases(orgTab, click))}, nil
 	case <-ctx.Done():
 		text, _ := chromedp.Run(orgTab, chromedp.Evaluate[string](`location.href + " | " + document.body.innerText.slice(0, 400)`))
 		return sample{}, fmt.Errorf("no token within a minute; the tab shows %s; gdlogin said:\n%s", text, said.String())
@@ -343,7 +424,11 @@ func (b *bench) limit(i int) (time.Duration, phases, error) {
 
 	tab, closeTab := chromedp.NewContext(b.browser)
 	defer closeTab()
-	if err := chromedp.Do(tab, chromedp.Navigate(b.org.URL()+"/"), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
+	if err := chromedp.Do(tab, chromedp.Navigate(b.orgURL+"/"), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
+		return 0, phases{}, err
+	}
+	var times orgTimes
+	if err := times.listen(tab); err != nil {
 		return 0, phases{}, err
 	}
 	snippet := fmt.Sprintf(`fetch('/api/v1/profile', {headers: {'X-Requested-With': 'XMLHttpRequest'}})
@@ -364,7 +449,7 @@ func (b *bench) limit(i int) (time.Duration, phases, error) {
 		waitCtx, cancelWait := context.WithTimeout(tab, 5*time.Second)
 		_ = chromedp.Do(waitCtx, chromedp.Poll[chromedp.Void](`performance.getEntriesByType("resource").some(e => e.initiatorType == "fetch" && e.responseEnd > 0)`))
 		cancelWait()
-		return t.Sub(start), readPhases(tab, start), nil
+		return t.Sub(start), times.from(start, readPhases(tab, start)), nil
 	case <-time.After(20 * time.Second):
 		return 0, phases{}, errors.New("the bare page's POST never arrived")
 	}
