@@ -14,9 +14,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gdlogin/gdlogin/internal/failure"
+	"github.com/gdlogin/gdlogin/internal/gooddata"
 	"github.com/gdlogin/gdlogin/internal/store"
 	"github.com/gdlogin/gdlogin/internal/usecase/credential"
 	"github.com/gdlogin/gdlogin/internal/usecase/profile"
+	"github.com/gdlogin/gdlogin/internal/usecase/replace"
 )
 
 // EnvConfigDir names the environment variable that replaces the user config
@@ -109,29 +111,57 @@ func (a *app) profilesFor(st *store.Store, ca caChoice) profile.Deps {
 	}
 }
 
-// saveCredential saves a verified login into the profile this run uses
-// and says on stderr where the secret went and what it replaced. The
-// login command calls it after verification.
-func (a *app) saveCredential(ctx context.Context, cred credential.Credential) (store.Profile, error) {
+// saveCredential saves a verified login into the profile this run uses,
+// if no other gdlogin saved it since the login read it (seen), retires
+// the token it replaces (unless keepOld), and says on stderr where the
+// secret went and what became of the old token. The login command calls
+// it after verification.
+func (a *app) saveCredential(ctx context.Context, cred credential.Credential, seen store.Revision, keepOld bool) (store.Profile, error) {
 	st, name, err := a.profileStore()
 	if err != nil {
 		return store.Profile{}, err
 	}
-	saved, err := a.profiles(st).Save(ctx, name, cred)
+	ca, _ := a.flagCA() // the login's own CA: it already reached the organization
+	if cred.CACert != "" {
+		ca = caChoice{file: cred.CACert, profile: name}
+	}
+	deps := replace.Deps{Profiles: a.profilesFor(st, ca), Client: a.clientFor(ca),
+		ClientOf: func(p store.Profile, token string) (*gooddata.Client, error) {
+			return a.clientFor(caChoice{file: p.CACert, profile: p.Name})(p.Host, token)
+		}}
+	res, err := deps.Save(ctx, replace.Input{Profile: name, Cred: cred, Seen: seen, KeepOld: keepOld})
 	if err != nil {
 		return store.Profile{}, err
 	}
-	a.say("Saved as profile %q (%s).", saved.Profile.Name, secretPlace(st, saved.Profile))
-	if prev := saved.Replaced; prev != nil {
-		switch {
-		case prev.Host == saved.Profile.Host && prev.UserID == saved.Profile.UserID:
-			a.say("It replaces API token %q, which still works on the server; delete it with: gdlogin tokens delete%s %s",
-				prev.TokenID, profile.Flag(name), prev.TokenID)
-		default:
-			a.say("It replaces the login of %s on %s (API token %q, which still works there).", prev.UserID, prev.Host, prev.TokenID)
-		}
+	a.say("Saved as profile %q (%s).", res.Saved.Name, secretPlace(st, res.Saved))
+	a.sayRetired(res)
+	return res.Saved, nil
+}
+
+// sayRetired tells what became of the token a saved login replaced.
+func (a *app) sayRetired(res replace.Result) {
+	old := res.Replaced
+	if old == nil {
+		return
 	}
-	return saved.Profile, nil
+	what := fmt.Sprintf("API token %q", old.TokenID)
+	if old.Host != res.Saved.Host || old.UserID != res.Saved.UserID {
+		what = fmt.Sprintf("the login of %s on %s (API token %q)", old.UserID, old.Host, old.TokenID)
+	}
+	switch res.Old {
+	case replace.Deleted:
+		a.say("It replaces %s, now deleted on the server.", what)
+	case replace.AlreadyGone:
+		a.say("It replaces %s, which was already deleted on the server (or no longer worked).", what)
+	case replace.KeptOld:
+		a.say("It replaces %s, which still works (--keep-old); delete it when done with it: %s", what, res.DeleteHint())
+	case replace.NotMinted:
+		a.say("It replaces %s, which still works: this login keeps the ID token and created no API token, so it deleted none; delete it when done with it: %s", what, res.DeleteHint())
+	case replace.StillHeld:
+		a.say("It replaces %s, which stays: profile %s still uses it.", what, strings.Join(res.HeldBy, ", "))
+	case replace.NotDeleted:
+		a.warn("the login is saved, but it replaces %s, which could not be deleted on the server (%v); it still works until you delete it: %s", what, res.Err, res.DeleteHint())
+	}
 }
 
 // savedCredential loads the profile this run uses and its usable token.

@@ -64,7 +64,7 @@ func TestSaveWithKeyringPresent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := a.saveCredential(context.Background(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
+	p, err := a.saveSeen(context.Background(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
 		TokenID: "laptop", Token: gooddata.Secret(bearer), Method: methodToken, CreatedAt: a.env.Now()})
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +98,7 @@ func TestSaveWithoutKeyringFallsBackToPrivateFiles(t *testing.T) {
 	a, errb := sb.app("", "auto")
 	bearer, _ := org.IssueToken("john.doe", "laptop")
 	cred := credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer), TokenID: "laptop", Token: gooddata.Secret(bearer), Method: methodToken}
-	p, err := a.saveCredential(context.Background(), cred)
+	p, err := a.saveSeen(context.Background(), cred)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestSaveWithoutKeyringFallsBackToPrivateFiles(t *testing.T) {
 	// The fallback is remembered: the next save says nothing about it.
 	b, errb2 := sb.app("work", "auto")
 	bearer2, _ := org.IssueToken("john.doe", "work")
-	if _, err := b.saveCredential(context.Background(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer2),
+	if _, err := b.saveSeen(context.Background(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer2),
 		TokenID: "work", Token: gooddata.Secret(bearer2), Method: methodToken}); err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestHangingKeyringWarnsOnSave(t *testing.T) {
 	sb := newSandbox(t, newHangingKeyring(t), 100*time.Millisecond)
 	a, errb := sb.app("", "auto")
 	bearer, _ := org.IssueToken("john.doe", "laptop")
-	if _, err := a.saveCredential(context.Background(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
+	if _, err := a.saveSeen(context.Background(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
 		TokenID: "laptop", Token: gooddata.Secret(bearer), Method: methodToken}); err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestExplicitKeyringNeverFallsBack(t *testing.T) {
 			sb := newSandbox(t, kr, 100*time.Millisecond)
 			a, _ := sb.app("", "keyring")
 			bearer, _ := org.IssueToken("john.doe", "kr-"+name)
-			_, err := a.saveCredential(context.Background(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
+			_, err := a.saveSeen(context.Background(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
 				TokenID: "kr-" + name, Token: gooddata.Secret(bearer), Method: methodToken})
 			if err == nil || exitCode(err) != ExitError || !strings.Contains(err.Error(), "keyring secret store was requested") {
 				t.Fatalf("err %v (exit %d)", err, exitCode(err))
@@ -216,7 +216,7 @@ func TestConcurrentSavesKeepEveryProfile(t *testing.T) {
 					defer wg.Done()
 					a, _ := sb.app(fmt.Sprintf("p%d", i), "auto")
 					<-start
-					_, errs[i] = a.saveCredential(context.Background(), credential.Credential{Host: org.URL(), Profile: owner,
+					_, errs[i] = a.saveSeen(context.Background(), credential.Credential{Host: org.URL(), Profile: owner,
 						TokenID: fmt.Sprintf("%s-%d", mode, i), Token: gooddata.Secret(tokens[i]), Method: methodToken})
 				}()
 			}
@@ -264,7 +264,7 @@ func TestCorruptConfigIsReportedAndLeftAlone(t *testing.T) {
 	}
 	a, _ := sb.app("", "auto")
 	bearer, _ := org.IssueToken("john.doe", "after-corrupt")
-	_, err := a.saveCredential(context.Background(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
+	_, err := a.saveSeen(context.Background(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
 		TokenID: "after-corrupt", Token: gooddata.Secret(bearer), Method: methodToken})
 	if err == nil || !strings.Contains(err.Error(), where) {
 		t.Fatalf("save into a corrupt config: %v", err)
@@ -421,17 +421,23 @@ func TestSaveOverAProfileSaysWhatItReplaced(t *testing.T) {
 	sb.save(org, "default", "john.doe", "first", 0)
 	a, errb := sb.app("", "auto")
 	bearer, _ := org.IssueToken("john.doe", "second")
-	if _, err := a.saveCredential(t.Context(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
+	if _, err := a.saveSeen(t.Context(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, bearer),
 		TokenID: "second", Token: gooddata.Secret(bearer), Method: methodToken}); err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, "stderr", errb.String(), `It replaces API token "first", which still works on the server; delete it with: gdlogin tokens delete first`)
+	mustContain(t, "stderr", errb.String(), `It replaces API token "first", now deleted on the server.`)
+	if org.HasToken("john.doe", "first") || !org.HasToken("john.doe", "second") {
+		t.Fatalf("john.doe's tokens after the re-login: %v", org.TokenIDs("john.doe"))
+	}
 
 	b, errb := sb.app("", "auto")
 	admin, _ := org.IssueToken("admin", "third")
-	if _, err := b.saveCredential(t.Context(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, admin),
+	if _, err := b.saveSeen(t.Context(), credential.Credential{Host: org.URL(), Profile: *profileOf(t, org, admin),
 		TokenID: "third", Token: gooddata.Secret(admin), Method: methodToken}); err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, "stderr", errb.String(), `It replaces the login of john.doe on `+org.URL()+` (API token "second", which still works there).`)
+	mustContain(t, "stderr", errb.String(), `It replaces the login of john.doe on `+org.URL()+` (API token "second"), now deleted on the server.`)
+	if org.HasToken("john.doe", "second") {
+		t.Fatalf("john.doe's token outlived the profile's change of user: %v", org.TokenIDs("john.doe"))
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/gdlogin/gdlogin/internal/store"
 	"github.com/gdlogin/gdlogin/internal/usecase/credential"
 	"github.com/gdlogin/gdlogin/internal/usecase/login"
+	"github.com/gdlogin/gdlogin/internal/usecase/replace"
 )
 
 // Login methods.
@@ -61,7 +62,12 @@ type loginOptions struct {
 	// oidc method (login_oidc.go)
 	oidc oidcOptions
 	// saving
-	noSave     bool
+	noSave bool
+	// keepOld leaves alive the API token that the login replaces.
+	keepOld bool
+	// seen is the profile as the login found it when it started; the save
+	// goes through only if no other gdlogin saved it meanwhile.
+	seen       store.Revision
 	writeSDK   bool
 	sdkProfile string
 	sdkFile    string
@@ -162,6 +168,7 @@ func (a *app) loginCommand() *cobra.Command {
 	f.StringVar(&o.user, "user", "", "create the token for this user `ID` (admins); with other methods, require that the token belongs to ID")
 	f.StringVarP(&o.output, "output", "o", "", "what to print on stdout: "+strings.Join(outputModes, ", ")+" (default: none when the token is saved, else token)")
 	f.BoolVar(&o.noSave, "no-save", false, "do not save the token in a profile (it is printed instead)")
+	f.BoolVar(&o.keepOld, "keep-old", false, "do not delete the API token that the saved profile held before (by default a re-login deletes it on the server once the new one is saved)")
 	f.BoolVar(&o.writeSDK, "write-sdk-profile", false, "also write the profile into ~/.gooddata/profiles.yaml for GoodData's Python SDK and gooddata-dbt")
 	f.StringVar(&o.sdkProfile, "sdk-profile", "", "profile `NAME` in profiles.yaml (default: the gdlogin profile's name)")
 	f.StringVar(&o.sdkFile, "sdk-file", "", "profiles.yaml `PATH` (default ~/.gooddata/profiles.yaml)")
@@ -249,6 +256,15 @@ func (a *app) login(ctx context.Context, org string, o *loginOptions) error {
 	if err := a.chooseLoginCA(o); err != nil {
 		return err
 	}
+	if !o.noSave {
+		st, name, err := a.profileStore()
+		if err != nil {
+			return err
+		}
+		if o.seen, err = st.Revision(name); err != nil {
+			return a.storeError(err, name)
+		}
+	}
 	in := login.Input{
 		Org: org, Method: o.method, Timeout: o.timeout, User: o.user, TokenID: o.tokenID,
 		Port: o.port, Remote: o.remote,
@@ -319,7 +335,7 @@ func (a *app) finishLogin(ctx context.Context, o *loginOptions, cred credential.
 	savedName := ""
 	if !o.noSave {
 		var p store.Profile
-		p, saveErr = a.saveCredential(ctx, cred)
+		p, saveErr = a.saveCredential(ctx, cred, o.seen, o.keepOld)
 		if saveErr == nil {
 			a.sayBookmarkChange(o, cred)
 		}
@@ -327,6 +343,11 @@ func (a *app) finishLogin(ctx context.Context, o *loginOptions, cred credential.
 		if saveErr == nil && o.writeSDK {
 			saveErr = a.writeSDKProfile(ctx, p, cred, o.sdkProfile, o.sdkFile)
 		}
+	}
+	if replace.Unsaved(saveErr) {
+		// Another gdlogin saved the profile first, and this login's token
+		// is deleted again: there is nothing left to print.
+		return saveErr
 	}
 	if output == "" {
 		// A token is never lost: one that is not saved is printed.

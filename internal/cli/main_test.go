@@ -134,7 +134,7 @@ func (s *sandbox) saveToken(host, profile string, owner gooddata.Profile, tokenI
 	a, errb := s.app(profile, "auto")
 	cred := credential.Credential{Host: host, Profile: owner, TokenID: tokenID, Token: gooddata.Secret(bearer),
 		Method: methodToken, CreatedAt: a.env.Now().Add(-createdAgo)}
-	if _, err := a.saveCredential(context.Background(), cred); err != nil {
+	if _, err := a.saveSeen(context.Background(), cred); err != nil {
 		s.t.Fatalf("save profile %s: %v\n%s", profile, err, errb)
 	}
 	assertNoSecret(s.t, "stderr of save", errb.String(), bearer)
@@ -172,4 +172,18 @@ func closedURL(t *testing.T) string {
 	u := "http://" + l.Addr().String()
 	l.Close()
 	return u
+}
+
+// saveSeen saves cred into the run's profile as a login that starts now
+// would: it reads the profile's revision first.
+func (a *app) saveSeen(ctx context.Context, cred credential.Credential) (store.Profile, error) {
+	st, name, err := a.profileStore()
+	if err != nil {
+		return store.Profile{}, err
+	}
+	seen, err := st.Revision(name)
+	if err != nil {
+		return store.Profile{}, err
+	}
+	return a.saveCredential(ctx, cred, seen, false)
 }

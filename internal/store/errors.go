@@ -111,3 +111,24 @@ type SymlinkSecretError struct {
 func (e *SymlinkSecretError) Error() string {
 	return fmt.Sprintf("secret file %s is a symbolic link; gdlogin refuses to follow it (a link could point at another user's file): remove it and log in again", e.Path)
 }
+
+// ChangedError reports a profile that another gdlogin saved (or removed)
+// after this one read it. It matches ErrConflict.
+type ChangedError struct {
+	Name string
+	// Now is what the profile holds now; nil when it was removed.
+	Now *Profile
+}
+
+func (e *ChangedError) Error() string {
+	switch {
+	case e.Now == nil:
+		return fmt.Sprintf("profile %q was removed by another gdlogin meanwhile", e.Name)
+	case e.Now.TokenID != "":
+		return fmt.Sprintf("another gdlogin saved profile %q meanwhile (it now holds API token %q on %s)", e.Name, e.Now.TokenID, e.Now.Host)
+	}
+	return fmt.Sprintf("another gdlogin saved profile %q meanwhile (it now holds a login to %s)", e.Name, e.Now.Host)
+}
+
+// Is makes errors.Is(err, ErrConflict) true.
+func (e *ChangedError) Is(target error) bool { return target == ErrConflict }

@@ -64,6 +64,10 @@ type OIDCSettings struct {
 	Issuer   string   `yaml:"issuer"`
 	ClientID string   `yaml:"client_id"`
 	Scopes   []string `yaml:"scopes,omitempty"`
+	// KeepJWT: the profile keeps the ID token (and a refresh token) as
+	// its credential, not an API token; a re-login does the same unless
+	// told otherwise.
+	KeepJWT bool `yaml:"keep_jwt,omitempty"`
 }
 
 // Profile is what gdlogin remembers about one login. It holds no secret.

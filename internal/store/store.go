@@ -260,6 +260,46 @@ func (s *Store) Rotate(ctx context.Context, p Profile, sec Secret, oldTokenID st
 	})
 }
 
+// Revision is what a login saw of a profile when it started: whether the
+// profile existed, and which organization and token it held. A save with
+// SaveIf goes through only if the profile still matches it, so that of
+// concurrent logins into one profile the first to finish wins and the
+// others learn it (an ID token renewed in place does not change it).
+type Revision struct {
+	exists        bool
+	host, tokenID string
+}
+
+// Revision returns profile name's current revision; a missing profile
+// has one too (it must still be missing).
+func (s *Store) Revision(name string) (Revision, error) {
+	p, err := s.Get(name)
+	if errors.Is(err, ErrProfileNotFound) {
+		return Revision{}, nil
+	}
+	if err != nil {
+		return Revision{}, err
+	}
+	return Revision{exists: true, host: p.Host, tokenID: p.TokenID}, nil
+}
+
+// SaveIf saves as Save does, but only if the profile is still at rev;
+// otherwise it fails with a *ChangedError (matching ErrConflict) and
+// changes nothing.
+func (s *Store) SaveIf(ctx context.Context, p Profile, sec Secret, rev Revision) (Profile, error) {
+	return s.replace(ctx, p, sec, func(old profileEntry, ok bool) error {
+		if ok == rev.exists && (!ok || old.Host == rev.host && old.TokenID == rev.tokenID) {
+			return nil
+		}
+		ce := &ChangedError{Name: p.Name}
+		if ok {
+			now := old.profile(p.Name)
+			ce.Now = &now
+		}
+		return ce
+	})
+}
+
 func (s *Store) replace(ctx context.Context, p Profile, sec Secret, check func(old profileEntry, ok bool) error) (Profile, error) {
 	p.OIDC = cloneOIDC(p.OIDC)
 	if err := p.validate(); err != nil {

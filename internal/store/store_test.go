@@ -893,3 +893,71 @@ func TestParseMode(t *testing.T) {
 		t.Error("ParseMode accepted an unknown mode")
 	}
 }
+
+func TestSaveIfSavesOnlyWhatTheLoginSaw(t *testing.T) {
+	s := openTest(t, ModeFile, nil)
+	ctx := context.Background()
+	absent, err := s.Revision("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := testProfile("default")
+	first.TokenID = "gdlogin-first"
+	if _, err := s.SaveIf(ctx, first, Secret{Token: "first-token"}, absent); err != nil {
+		t.Fatalf("SaveIf into an absent profile that was absent: %v", err)
+	}
+	// A second login that also saw no profile lost the race.
+	second := testProfile("default")
+	second.TokenID = "gdlogin-second"
+	_, err = s.SaveIf(ctx, second, Secret{Token: "second-token"}, absent)
+	var ce *ChangedError
+	if !errors.As(err, &ce) || !errors.Is(err, ErrConflict) || ce.Now == nil || ce.Now.TokenID != "gdlogin-first" {
+		t.Fatalf("SaveIf after another save: %v (%+v), want a ChangedError naming gdlogin-first", err, ce)
+	}
+	if !strings.Contains(err.Error(), `"gdlogin-first"`) {
+		t.Errorf("the error does not name what the profile holds now: %v", err)
+	}
+	if got := mustSecret(t, s, "default"); got != "first-token" {
+		t.Fatalf("a refused SaveIf changed the secret to %q", got)
+	}
+
+	// Seen at gdlogin-first: saving goes through, and then the same
+	// revision is stale.
+	seen, err := s.Revision("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SaveIf(ctx, second, Secret{Token: "second-token"}, seen); err != nil {
+		t.Fatalf("SaveIf at the current revision: %v", err)
+	}
+	third := testProfile("default")
+	third.TokenID = "gdlogin-third"
+	if _, err := s.SaveIf(ctx, third, Secret{Token: "third-token"}, seen); !errors.Is(err, ErrConflict) {
+		t.Fatalf("SaveIf at a stale revision: %v, want ErrConflict", err)
+	}
+
+	// A renewal in place (same organization and token id) is not a change.
+	cur, _ := s.Get("default")
+	if _, err := s.Save(ctx, cur, Secret{Token: "second-token-renewed"}); err != nil {
+		t.Fatal(err)
+	}
+	now, _ := s.Revision("default")
+	if now != (Revision{exists: true, host: cur.Host, tokenID: "gdlogin-second"}) {
+		t.Errorf("revision after a save in place: %+v", now)
+	}
+	if _, err := s.SaveIf(ctx, third, Secret{Token: "third-token"}, now); err != nil {
+		t.Fatalf("SaveIf after a renewal in place: %v", err)
+	}
+
+	// A profile removed meanwhile.
+	if err := s.Delete(ctx, "default"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.SaveIf(ctx, first, Secret{Token: "first-token"}, now)
+	if !errors.As(err, &ce) || ce.Now != nil || !strings.Contains(err.Error(), "removed") {
+		t.Fatalf("SaveIf into a removed profile: %v", err)
+	}
+	if _, err := s.Get("default"); !errors.Is(err, ErrProfileNotFound) {
+		t.Errorf("a refused SaveIf recreated the profile: %v", err)
+	}
+}

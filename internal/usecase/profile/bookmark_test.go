@@ -24,7 +24,7 @@ func TestSaveRemembersTheBookmark(t *testing.T) {
 		t.Helper()
 		cred := credential.Credential{Host: host, Profile: john, TokenID: fmt.Sprintf("t%d", hour), Token: "secret",
 			Method: method, CreatedAt: at(hour), Bookmark: b}
-		saved, err := d.Save(ctx, "prod", cred)
+		saved, err := d.Save(ctx, "prod", cred, seen(t, d, "prod"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -64,8 +64,10 @@ type Saved struct {
 }
 
 // Save saves a verified login as profile name, replacing what it held
-// only once the new secret is safely stored.
-func (d Deps) Save(ctx context.Context, name string, cred credential.Credential) (Saved, error) {
+// only once the new secret is safely stored, and only if the profile is
+// still at seen, the revision the login read when it started (else a
+// *store.ChangedError: another gdlogin saved it first).
+func (d Deps) Save(ctx context.Context, name string, cred credential.Credential, seen store.Revision) (Saved, error) {
 	p := store.Profile{
 		Name:             name,
 		Host:             cred.Host,
@@ -79,7 +81,7 @@ func (d Deps) Save(ctx context.Context, name string, cred credential.Credential)
 	}
 	secret := store.Secret{Token: cred.Token.Reveal()}
 	if oc := cred.OIDC; oc != nil {
-		p.OIDC = &store.OIDCSettings{Issuer: oc.Issuer, ClientID: oc.ClientID, Scopes: oc.Scopes}
+		p.OIDC = &store.OIDCSettings{Issuer: oc.Issuer, ClientID: oc.ClientID, Scopes: oc.Scopes, KeepJWT: oc.KeepJWT}
 		if oc.KeepJWT {
 			// Token is the ID token too: it is the bearer until it expires.
 			secret.IDToken, secret.IDTokenExpiry, secret.RefreshToken = cred.Token.Reveal(), oc.IDTokenExpiry, oc.RefreshToken.Reveal()
@@ -87,7 +89,7 @@ func (d Deps) Save(ctx context.Context, name string, cred credential.Credential)
 	}
 	prev, prevErr := d.Store.Get(name)
 	p.BookmarkWorked = bookmarkWorked(cred, prev, prevErr == nil)
-	saved, err := d.Store.Save(ctx, p, secret)
+	saved, err := d.Store.SaveIf(ctx, p, secret, seen)
 	if err != nil {
 		return Saved{}, StoreFailure(err, name, "")
 	}
@@ -187,6 +189,12 @@ func Flag(name string) string {
 		return ""
 	}
 	return " --profile " + name
+}
+
+// DeleteCommand is the command that deletes API token id with profile
+// name's token.
+func DeleteCommand(name, id string) string {
+	return "gdlogin tokens delete" + Flag(name) + " " + id
 }
 
 // LoginHint is the command that (re)creates profile name.

@@ -19,17 +19,17 @@ func TestSaveSaysWhatItReplaced(t *testing.T) {
 	d := profile.Deps{Store: usecasetest.Store(t)}
 	john := gooddata.Profile{UserID: "john.doe", OrganizationID: "default", OrganizationName: "Example Analytics"}
 	first := credential.Credential{Host: "https://analytics.example.com", Profile: john, TokenID: "one", Token: "secret-one", Method: credential.MethodToken, CreatedAt: usecasetest.Now()}
-	saved, err := d.Save(ctx, "default", first)
+	saved, err := d.Save(ctx, "default", first, seen(t, d, "default"))
 	if err != nil || saved.Replaced != nil || saved.Profile.TokenID != "one" {
 		t.Fatalf("first save: %+v %v", saved, err)
 	}
 	// The same token again replaces nothing worth saying.
-	if saved, err = d.Save(ctx, "default", first); err != nil || saved.Replaced != nil {
+	if saved, err = d.Save(ctx, "default", first, seen(t, d, "default")); err != nil || saved.Replaced != nil {
 		t.Fatalf("same token: %+v %v", saved, err)
 	}
 	second := first
 	second.TokenID, second.Token = "two", "secret-two"
-	saved, err = d.Save(ctx, "default", second)
+	saved, err = d.Save(ctx, "default", second, seen(t, d, "default"))
 	if err != nil || saved.Replaced == nil || saved.Replaced.TokenID != "one" || saved.Profile.TokenID != "two" {
 		t.Fatalf("second save: %+v %v", saved, err)
 	}
@@ -56,4 +56,14 @@ func TestStoreFailures(t *testing.T) {
 	if err := profile.StoreFailure(context.Canceled, "default", ""); err != context.Canceled {
 		t.Errorf("cancel: %v", err)
 	}
+}
+
+// seen is profile name's revision now, as a login reads it when it starts.
+func seen(t *testing.T, d profile.Deps, name string) store.Revision {
+	t.Helper()
+	rev, err := d.Store.Revision(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rev
 }

@@ -175,7 +175,7 @@ func (d Deps) Run(ctx context.Context, in Input) (Result, error) {
 		return res, &failure.Error{Kind: kind, Err: derr,
 			Message: fmt.Sprintf("profile %q now uses the new API token %q, but the old token %q could not be deleted on the server: %v",
 				name, created.ID, p.TokenID, derr),
-			Advice: fmt.Sprintf("the old token still works until it is deleted: gdlogin tokens delete%s %s", profile.Flag(name), p.TokenID)}
+			Advice: fmt.Sprintf("the old token still works until it is deleted: %s", profile.DeleteCommand(name, p.TokenID))}
 	}
 	return res, nil
 }
