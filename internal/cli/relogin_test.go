@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gdlogin/gdlogin/internal/orgsim"
@@ -76,5 +79,60 @@ func TestReloginWhoseDeleteFailsStillSucceeds(t *testing.T) {
 		"gdlogin login "+old.URL()+" --profile default-old, then gdlogin tokens delete --profile default-old on-old")
 	if st := run(t, "", sb.vars, "status"); st.code != 0 || !strings.Contains(st.stdout, "on-new") {
 		t.Fatalf("status: exit %d\n%s", st.code, st.stdout)
+	}
+}
+
+// TestConcurrentLoginsLeaveOneProfileAndOneLiveToken: twelve logins into
+// one profile at once. Whichever order they save in, the profile holds
+// one of their tokens, and that is the only one of them alive on the
+// server: a login that lost the race deleted its own, a later one
+// replaced and deleted an earlier winner's.
+func TestConcurrentLoginsLeaveOneProfileAndOneLiveToken(t *testing.T) {
+	org := startOrg(t, orgsim.Options{})
+	sb := newSandbox(t, newMemKeyring(), 0)
+	seed, err := org.IssueToken("john.doe", "seed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 12
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			results[i] = run(t, "", sb.env("GDC_API_TOKEN", seed), "login", org.URL(), "--method", "token", "--token-id", fmt.Sprintf("race-%02d", i))
+		})
+	}
+	wg.Wait()
+	saved := 0
+	for i, r := range results {
+		switch r.code {
+		case 0:
+			saved++
+		case ExitError:
+			mustContain(t, fmt.Sprintf("stderr of login %d", i), r.stderr, `another gdlogin saved profile "default" meanwhile`,
+				fmt.Sprintf(`its new API token "race-%02d" was deleted again on the server`, i))
+			if r.stdout != "" {
+				t.Errorf("login %d lost the race but printed %q", i, r.stdout)
+			}
+		default:
+			t.Errorf("login %d: exit %d\n%s", i, r.code, r.stderr)
+		}
+	}
+	t.Logf("%d of %d logins saved the profile; the others lost the race", saved, n)
+	if saved == 0 {
+		t.Fatal("no login saved the profile")
+	}
+	st := run(t, "", sb.vars, "status", "--output", "json")
+	var rows []struct {
+		TokenID string `json:"tokenId"`
+		Valid   bool   `json:"valid"`
+	}
+	if err := json.Unmarshal([]byte(st.stdout), &rows); err != nil || len(rows) != 1 || !rows[0].Valid {
+		t.Fatalf("status: exit %d, %v: %s", st.code, err, st.stdout)
+	}
+	got := org.TokenIDs("john.doe")
+	slices.Sort(got)
+	if want := []string{rows[0].TokenID, "seed"}; !slices.Equal(got, want) {
+		t.Fatalf("the server holds %v, want the saved %q and the seed", got, rows[0].TokenID)
 	}
 }
