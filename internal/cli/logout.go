@@ -107,5 +107,18 @@ func (a *app) logoutProfile(ctx context.Context, st *store.Store, name string, f
 	}
 	a.say("Removed profile %q from this machine.", name)
 	a.removeSDKEntries(ctx, st, p)
+	a.sweepKeyring(ctx, st)
 	return nil
+}
+
+// sweepKeyring removes the secrets the OS keyring stored after a write
+// that gdlogin had given up on (store.SweepKeyring), and says so.
+func (a *app) sweepKeyring(ctx context.Context, st *store.Store) {
+	n, err := st.SweepKeyring(ctx)
+	if n > 0 {
+		a.say("Removed %d secret(s) that the OS keyring stored after gdlogin had stopped waiting for it.", n)
+	}
+	if err != nil {
+		a.warn("secrets the OS keyring may have stored after a write that timed out are still to be removed (%v); gdlogin logout and gdlogin tokens prune try again", err)
+	}
 }

@@ -28,14 +28,14 @@ another user's (admins, MANAGE).`
 func (a *app) tokensCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tokens",
-		Short: "List or delete API tokens on the server",
+		Short: "List, delete or prune API tokens on the server",
 		Long:  tokensLong,
 		Example: `  gdlogin tokens list
   gdlogin tokens delete gdlogin-old-laptop-20250101T090000Z`,
-		Args: exactArgs(0, "a subcommand: list or delete"),
+		Args: exactArgs(0, "a subcommand: list, delete or prune"),
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(a.tokensListCommand(), a.tokensDeleteCommand())
+	cmd.AddCommand(a.tokensListCommand(), a.tokensDeleteCommand(), a.tokensPruneCommand())
 	return cmd
 }
 
@@ -230,6 +230,12 @@ func (a *app) runTokensDelete(ctx context.Context, o *tokensOptions, ids []strin
 			a.warn("profile %s on this machine uses API token %q and will stop working", strings.Join(held, ", "), id)
 		}
 	}
+	return a.deleteTokens(ctx, s, ids, o)
+}
+
+// deleteTokens deletes ids with session s, after a confirmation unless
+// --yes, saying on stderr how each went.
+func (a *app) deleteTokens(ctx context.Context, s *tokens.Session, ids []string, o *tokensOptions) error {
 	if !o.yes {
 		ok, err := a.confirm(termtext.Sprintf("Delete %d API token(s) of %s on %s (%s)? [y/N] ", len(ids), s.Target, s.Profile.Host, strings.Join(ids, ", ")))
 		if err != nil {
@@ -241,7 +247,7 @@ func (a *app) runTokensDelete(ctx context.Context, o *tokensOptions, ids []strin
 	}
 	var first error
 	failed := 0
-	_, err = s.Delete(ctx, ids, o.timeout, func(d tokens.Deletion) {
+	_, err := s.Delete(ctx, ids, o.timeout, func(d tokens.Deletion) {
 		if d.Err == nil {
 			a.say("Deleted API token %q of %s.", d.ID, s.Target)
 			for _, name := range d.HeldBy {

@@ -271,11 +271,31 @@ func SanitizeTokenID(s string) string {
 // DefaultTokenID is gdlogin-<host>-<UTC time>, e.g.
 // gdlogin-laptop-20261129T182200Z: it says where and when a token was made.
 func DefaultTokenID(hostname string, now time.Time) string {
+	return SanitizeTokenID("gdlogin-" + TokenIDHost(hostname) + "-" + now.UTC().Format("20060102T150405Z"))
+}
+
+// TokenIDHost is the part of DefaultTokenID's ids that names the machine:
+// the first label of hostname, lower case, made valid.
+func TokenIDHost(hostname string) string {
 	host := strings.ToLower(strings.SplitN(hostname, ".", 2)[0])
 	if host == "" {
 		host = "unknown"
 	}
-	return SanitizeTokenID("gdlogin-" + host + "-" + now.UTC().Format("20060102T150405Z"))
+	return SanitizeTokenID(host)
+}
+
+// defaultTokenIDRE matches the ids DefaultTokenID makes, with the suffix
+// SuffixTokenID adds when the first choice was taken.
+var defaultTokenIDRE = regexp.MustCompile(`^gdlogin-([a-z0-9._-]+)-[0-9]{8}T[0-9]{6}Z(-[a-z0-9]{4})?$`)
+
+// MadeByDefault reports whether id is one that DefaultTokenID made (a
+// token gdlogin named), and the machine part of it (TokenIDHost).
+func MadeByDefault(id string) (host string, ok bool) {
+	m := defaultTokenIDRE.FindStringSubmatch(id)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
 }
 
 // SuffixTokenID appends "-" and four random characters, keeping the id

@@ -463,6 +463,25 @@ func TestTokenIDs(t *testing.T) {
 	if got := DefaultTokenID("Johns-MacBook Pro.local", now); got != "gdlogin-johns-macbook-pro-20261129T172200Z" {
 		t.Errorf("DefaultTokenID = %q", got)
 	}
+	made := DefaultTokenID("Johns-MacBook Pro.local", now)
+	for id, want := range map[string]string{
+		made:                                "johns-macbook-pro",
+		SuffixTokenID(made):                 "johns-macbook-pro",
+		"gdlogin-ci-20250101T090000Z":       "ci",
+		"gdlogin-ci-20250101T0900Z":         "",
+		"ci-2025":                           "",
+		"my-gdlogin-ci-20250101T090000Z":    "",
+		"gdlogin-ci-20250101T090000Z-extra": "",
+		"gdlogin-\x1b[2J-20250101T090000Z":  "",
+	} {
+		host, ok := MadeByDefault(id)
+		if host != want || ok != (want != "") {
+			t.Errorf("MadeByDefault(%q) = %q, %v; want %q", id, host, ok, want)
+		}
+	}
+	if TokenIDHost("Johns-MacBook Pro.local") != "johns-macbook-pro" || TokenIDHost("") != "unknown" {
+		t.Errorf("TokenIDHost: %q", TokenIDHost("Johns-MacBook Pro.local"))
+	}
 	for in, want := range map[string]string{"..a b/c": "a-b-c", "ok_id.1": "ok_id.1", "": "gdlogin", "ž": "-"} {
 		if got := SanitizeTokenID(in); got != want || !ValidTokenID(got) {
 			t.Errorf("SanitizeTokenID(%q) = %q, want %q", in, got, want)

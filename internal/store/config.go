@@ -37,6 +37,10 @@ type configFile struct {
 	// "keyring" or "file" (secrets/installation-key.json). Never the key.
 	InstallationKey Location                `yaml:"installation_key,omitempty"`
 	Profiles        map[string]profileEntry `yaml:"profiles"`
+	// StaleKeyring are keyring accounts whose write timed out: the
+	// keyring may still have stored the secret after gdlogin gave up on
+	// it. SweepKeyring removes them once the keyring answers again.
+	StaleKeyring []string `yaml:"stale_keyring_items,omitempty"`
 }
 
 type profileEntry struct {
@@ -211,6 +215,11 @@ func (s *Store) loadConfig() (*configFile, error) {
 	}
 	if k := cfg.InstallationKey; k != "" && k != LocationKeyring && k != LocationFile {
 		return nil, &CorruptFileError{Path: path, Err: fmt.Errorf("installation_key is %q, want keyring or file", k)}
+	}
+	for _, k := range cfg.StaleKeyring {
+		if !secretKeyRE.MatchString(k) {
+			return nil, &CorruptFileError{Path: path, Err: fmt.Errorf("stale_keyring_items holds %q, which is no keyring account of gdlogin", k)}
+		}
 	}
 	for name, e := range cfg.Profiles {
 		if err := ValidateName(name); err != nil {

@@ -66,8 +66,12 @@ func (s *Store) InstallationKey(ctx context.Context, create func() (string, erro
 	if err != nil {
 		return "", false, fmt.Errorf("encode the installation key: %w", err)
 	}
+	stale := len(cfg.StaleKeyring)
 	loc, remember, err := s.putSecret(ctx, cfg, "", installationKeyName, data)
 	if err != nil {
+		if len(cfg.StaleKeyring) > stale {
+			_ = s.writeConfig(cfg) // only the record of the item the keyring may still write
+		}
 		return "", false, fmt.Errorf("save the installation key: %w", err)
 	}
 	cfg.InstallationKey = loc

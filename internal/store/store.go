@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -338,8 +339,14 @@ func (s *Store) replace(ctx context.Context, p Profile, sec Secret, check func(o
 	}
 
 	key := newSecretKey(p.Name, old.SecretKey)
+	stale := len(cfg.StaleKeyring)
 	loc, remember, err := s.putSecret(ctx, cfg, p.Name, key, data)
 	if err != nil {
+		if len(cfg.StaleKeyring) > stale {
+			// Nothing else changed: only the record of the item the
+			// keyring may still write.
+			_ = s.writeConfig(cfg)
+		}
 		return Profile{}, fmt.Errorf("save the secret of profile %q: %w", p.Name, err)
 	}
 	p.SecretStore, p.secretKey = loc, key
@@ -367,6 +374,73 @@ func (s *Store) replace(ctx context.Context, p Profile, sec Secret, check func(o
 	return p, nil
 }
 
+// recordTimeout notes in cfg the keyring account of a write that timed
+// out (or was given up on): the keyring may store it after all, and
+// nothing would know of that item.
+func recordTimeout(cfg *configFile, key string, err error) {
+	var ke *KeyringError
+	if (errors.As(err, &ke) && ke.Timeout > 0) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		if !slices.Contains(cfg.StaleKeyring, key) {
+			cfg.StaleKeyring = append(cfg.StaleKeyring, key)
+		}
+	}
+}
+
+// SweepKeyring removes the keyring items whose writes timed out
+// (recorded in config.yaml) once the keyring answers, and reports how
+// many items it found and removed. An item a profile or the installation
+// key now uses there is kept (and no longer recorded). Logout and tokens prune call it.
+func (s *Store) SweepKeyring(ctx context.Context) (int, error) {
+	cfg, err := s.loadConfig()
+	if err != nil || len(cfg.StaleKeyring) == 0 {
+		return 0, err
+	}
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
+	if cfg, err = s.loadConfig(); err != nil {
+		return 0, err
+	}
+	inUse := map[string]bool{}
+	if cfg.InstallationKey == LocationKeyring {
+		inUse[installationKeyName] = true
+	}
+	for _, e := range cfg.Profiles {
+		if e.SecretStore == LocationKeyring {
+			inUse[e.SecretKey] = true
+		}
+	}
+	var left []string
+	removed := 0
+	var first error
+	for _, key := range cfg.StaleKeyring {
+		if inUse[key] {
+			continue
+		}
+		err := s.keyringCall(ctx, "delete", func() error { return s.keyring.Delete(KeyringService, key) })
+		switch {
+		case err == nil:
+			removed++
+		case errors.Is(err, ErrSecretNotFound): // the write never landed
+		default:
+			left = append(left, key)
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	if len(left) == len(cfg.StaleKeyring) {
+		return 0, first
+	}
+	cfg.StaleKeyring = left
+	if err := s.writeConfig(cfg); err != nil {
+		return removed, err
+	}
+	return removed, first
+}
+
 // putSecret writes data under key and says where it went, and whether the
 // fallback to files must be remembered in config.yaml.
 func (s *Store) putSecret(ctx context.Context, cfg *configFile, name, key string, data []byte) (Location, bool, error) {
@@ -378,6 +452,7 @@ func (s *Store) putSecret(ctx context.Context, cfg *configFile, name, key string
 		if err == nil {
 			return LocationKeyring, false, nil
 		}
+		recordTimeout(cfg, key, err)
 		if ctx.Err() != nil {
 			return "", false, err
 		}
@@ -391,6 +466,7 @@ func (s *Store) putSecret(ctx context.Context, cfg *configFile, name, key string
 	if err == nil {
 		return LocationKeyring, false, nil
 	}
+	recordTimeout(cfg, key, err)
 	if ctx.Err() != nil {
 		return "", false, err
 	}

@@ -185,3 +185,33 @@ func Unique(list []string) []string {
 	}
 	return out
 }
+
+// Pruning is what tokens prune would delete, and what it leaves.
+type Pruning struct {
+	// Delete are gdlogin's tokens (ids DefaultTokenID made) of this
+	// machine, or of any machine when asked, that no profile here holds.
+	Delete []string
+	// OtherMachines are gdlogin's tokens made on other machines that no
+	// profile here holds: they may be another computer's saved login.
+	OtherMachines []string
+}
+
+// Prunable sorts listed tokens for tokens prune: host is this machine's
+// part of gdlogin's ids (gooddata.TokenIDHost); anyHost also takes the
+// other machines' tokens. A token a profile here holds, the current
+// profile's, or one gdlogin did not name is never in Delete.
+func Prunable(list []Token, host string, anyHost bool) Pruning {
+	var p Pruning
+	for _, t := range list {
+		made, ok := gooddata.MadeByDefault(t.ID)
+		if !ok || t.InUse || len(t.Profiles) > 0 {
+			continue
+		}
+		if made == host || anyHost {
+			p.Delete = append(p.Delete, t.ID)
+		} else {
+			p.OtherMachines = append(p.OtherMachines, t.ID)
+		}
+	}
+	return p
+}

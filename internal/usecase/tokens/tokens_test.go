@@ -60,3 +60,24 @@ func TestListAndDeleteKnowWhatThisMachineHolds(t *testing.T) {
 		t.Errorf("tokens left %v", org.TokenIDs("john.doe"))
 	}
 }
+
+func TestPrunableTakesOnlyGdloginsUnheldTokensOfThisMachine(t *testing.T) {
+	list := []tokens.Token{
+		{ID: "gdlogin-laptop-20261101T090000Z"},                                             // ours, orphaned
+		{ID: "gdlogin-laptop-20261102T090000Z-x7k2"},                                        // ours, suffixed, orphaned
+		{ID: "gdlogin-laptop-20261103T090000Z", InUse: true, Profiles: []string{"default"}}, // the current profile's
+		{ID: "gdlogin-laptop-20261104T090000Z", Profiles: []string{"ci"}},                   // another profile's
+		{ID: "gdlogin-desktop-20261105T090000Z"},                                            // another machine's
+		{ID: "ci-2025"},                                                                     // not named by gdlogin
+		{ID: "gdlogin-laptop"},                                                              // not gdlogin's pattern
+	}
+	p := tokens.Prunable(list, "laptop", false)
+	if !slices.Equal(p.Delete, []string{"gdlogin-laptop-20261101T090000Z", "gdlogin-laptop-20261102T090000Z-x7k2"}) ||
+		!slices.Equal(p.OtherMachines, []string{"gdlogin-desktop-20261105T090000Z"}) {
+		t.Fatalf("this machine: %+v", p)
+	}
+	p = tokens.Prunable(list, "laptop", true)
+	if !slices.Equal(p.Delete, []string{"gdlogin-laptop-20261101T090000Z", "gdlogin-laptop-20261102T090000Z-x7k2", "gdlogin-desktop-20261105T090000Z"}) || len(p.OtherMachines) != 0 {
+		t.Fatalf("any machine: %+v", p)
+	}
+}
