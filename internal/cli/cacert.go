@@ -82,17 +82,8 @@ func (a *app) chooseLoginCA(o *loginOptions) error {
 		o.ca = ca
 		return err
 	}
-	saved := o.saved
+	saved := a.sameOrgProfile(o)
 	if saved == nil {
-		// A store that cannot be opened has no CA file to offer; the
-		// login reports it when it saves (--no-save never needs it).
-		if st, name, err := a.profileStore(); err == nil {
-			if p, err := st.Get(name); err == nil {
-				saved = &p
-			}
-		}
-	}
-	if saved == nil || saved.Host != o.org {
 		return nil
 	}
 	if o.ca, err = a.caFor(*saved); err != nil {
@@ -102,6 +93,30 @@ func (a *app) chooseLoginCA(o *loginOptions) error {
 		a.say("Trusting the certificate authorities in %s, saved with profile %q (--ca-cert FILE replaces it, --ca-cert '' drops it).", termtext.Clean(o.ca.file), saved.Name)
 	}
 	return nil
+}
+
+// sameOrgProfile is the run's saved profile when this login is one to
+// the same organization again (o.org), else nil: its CA file, bookmark and
+// OIDC settings are the login's defaults. A store that cannot be read has
+// none to offer; the login reports it when it saves (--no-save never
+// needs it).
+func (a *app) sameOrgProfile(o *loginOptions) *store.Profile {
+	saved := o.saved
+	if saved == nil {
+		st, name, err := a.profileStore()
+		if err != nil {
+			return nil
+		}
+		p, err := st.Get(name)
+		if err != nil {
+			return nil
+		}
+		saved = &p
+	}
+	if saved.Host != o.org {
+		return nil
+	}
+	return saved
 }
 
 // httpClientFor is the run's HTTP client for ca, for the organization and

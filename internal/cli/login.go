@@ -157,6 +157,7 @@ func (a *app) loginCommand() *cobra.Command {
 				orgArg = args[0]
 			}
 			f := cmd.Flags()
+			o.oidc.keepJWTSet = f.Changed("keep-jwt")
 			o.autoRemote = !f.Changed("remote") && !f.Changed("port") && !f.Changed("no-browser") && !f.Changed("browser-command")
 			return a.runLogin(cmd.Context(), o, orgArg, f.Changed("method"))
 		},

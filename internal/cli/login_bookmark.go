@@ -35,20 +35,8 @@ func (a *app) decideBookmark(o *loginOptions) {
 // another organization, or a last login through the console snippet
 // (Safari does not run the bookmark on a GoodData organization).
 func (a *app) bookmarkWorked(o *loginOptions) time.Time {
-	p := o.saved
+	p := a.sameOrgProfile(o)
 	if p == nil {
-		st, name, err := a.profileStore()
-		if err != nil {
-			return time.Time{}
-		}
-		saved, err := st.Get(name)
-		if err != nil {
-			// A new profile; a damaged store says so when the login saves.
-			return time.Time{}
-		}
-		p = &saved
-	}
-	if p.Host != o.org {
 		return time.Time{}
 	}
 	return p.BookmarkWorked

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gdlogin/gdlogin/internal/failure"
 	"github.com/gdlogin/gdlogin/internal/oidcflow"
+	"github.com/gdlogin/gdlogin/internal/store"
 	"github.com/gdlogin/gdlogin/internal/usecase/login"
 )
 
@@ -21,6 +22,7 @@ type oidcOptions struct {
 	clientID          string
 	scopes            string
 	keepJWT           bool
+	keepJWTSet        bool // --keep-jwt was given, true or false
 	clientSecretStdin bool
 }
 
@@ -28,16 +30,17 @@ func addOIDCFlags(f *pflag.FlagSet, o *oidcOptions) {
 	f.StringVar(&o.issuer, "issuer", "", "issuer `URL` of the identity provider (method oidc), e.g. https://login.example.com/realms/example")
 	f.StringVar(&o.clientID, "client-id", "", "client `ID` registered for gdlogin at the identity provider (method oidc)")
 	f.StringVar(&o.scopes, "scopes", "", "scopes to ask the identity provider for, separated by spaces or commas; openid is always added (method oidc; default \""+strings.Join(oidcflow.DefaultScopes, " ")+"\")")
-	f.BoolVar(&o.keepJWT, "keep-jwt", false, "keep the ID token (and a refresh token) as the credential instead of creating an API token (method oidc)")
+	f.BoolVar(&o.keepJWT, "keep-jwt", false, "keep the ID token (and a refresh token) as the credential instead of creating an API token (method oidc; the profile remembers it: a login again does the same until --keep-jwt=false)")
 	f.BoolVar(&o.clientSecretStdin, "client-secret-stdin", false, "read the client secret of a confidential client from stdin (method oidc; or set "+EnvOIDCClientSecret+")")
 }
 
-// oidcInput is the oidc method's part of the login: the provider and
-// client from the flags, else from the saved profile being renewed, and a
-// confidential client's secret.
+// oidcInput is the oidc method's part of the login: the provider, client
+// and --keep-jwt from the flags, else from the saved profile being renewed
+// (a login again to the same organization), and a confidential client's
+// secret.
 func (a *app) oidcInput(org string, o *loginOptions) (login.OIDCInput, error) {
 	oo := o.oidc
-	if s := o.saved; s != nil && s.OIDC != nil {
+	if s := a.sameOrgProfile(o); s != nil && s.OIDC != nil && s.Method == store.MethodOIDC {
 		// Logging in again as a saved profile: its provider is the default.
 		if oo.issuer == "" {
 			oo.issuer = s.OIDC.Issuer
@@ -47,6 +50,10 @@ func (a *app) oidcInput(org string, o *loginOptions) (login.OIDCInput, error) {
 		}
 		if oo.scopes == "" {
 			oo.scopes = strings.Join(s.OIDC.Scopes, " ")
+		}
+		if !oo.keepJWTSet && s.KeptJWT() {
+			oo.keepJWT = true
+			a.say("Keeping the ID token as the credential, as profile %q does (--keep-jwt=false creates an API token instead).", s.Name)
 		}
 	}
 	o.oidc.issuer = oo.issuer // for the progress lines

@@ -490,7 +490,7 @@ func TestOIDCLoginAgainUsesTheSavedProvider(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Save(context.Background(), store.Profile{Name: "sso", Host: org.URL(), UserID: "john.doe", Method: store.MethodOIDC,
+	if _, err := st.Save(context.Background(), store.Profile{Name: "sso", Host: org.URL(), UserID: "john.doe", Method: store.MethodOIDC, TokenID: "gdlogin-sso",
 		OIDC: &store.OIDCSettings{Issuer: idp.Issuer(), ClientID: "gdlogin", Scopes: []string{"openid", "email"}}}, store.Secret{Token: "old"}); err != nil {
 		t.Fatal(err)
 	}
@@ -607,4 +607,63 @@ func TestDemoOIDC(t *testing.T) {
 		}
 	}
 	assertNoSecret(t, "stderr", errb.String(), tok)
+}
+
+// TestOIDCLoginAgainKeepsTheJWTAsBefore: --keep-jwt is remembered in the
+// profile, so a login again without the flag asks for a refresh token
+// again (offline_access) and says so; --keep-jwt=false goes back to an API
+// token; status names the kind of credential.
+func TestOIDCLoginAgainKeepsTheJWTAsBefore(t *testing.T) {
+	org := startOrg(t, orgsim.Options{})
+	idp := startIdPFor(t, org, orgsim.IdPOptions{})
+	sb := newSandbox(t, newMemKeyring(), 0)
+	sa, _ := sb.app("sso", "auto")
+	st, err := sa.openStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Save(context.Background(), store.Profile{Name: "sso", Host: org.URL(), UserID: "john.doe", Method: store.MethodOIDC,
+		OIDC: &store.OIDCSettings{Issuer: idp.Issuer(), ClientID: "gdlogin", KeepJWT: true}}, store.Secret{Token: "old"}); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "config.yaml", readFile(t, sb.configPath()), "keep_jwt: true")
+	scopes := func(args ...string) (string, string) {
+		t.Helper()
+		env, _, errb := testEnv("", sb.vars)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var location string
+		env.OpenBrowser = func(u, _ string) error {
+			defer cancel()
+			c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			resp, err := c.Get(u)
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			location = resp.Header.Get("Location")
+			return nil
+		}
+		if code := Run(ctx, append([]string{"login"}, args...), env); code != ExitCancelled {
+			t.Fatalf("exit %d\n%s", code, errb.String())
+		}
+		q, _ := url.Parse(location)
+		return q.Query().Get("scope"), errb.String()
+	}
+	for _, args := range [][]string{{"--profile", "sso"}, {org.URL(), "--method", "oidc", "--profile", "sso"}} {
+		scope, stderr := scopes(args...)
+		if !strings.Contains(scope, "offline_access") || !strings.Contains(stderr, `Keeping the ID token as the credential, as profile "sso" does`) {
+			t.Errorf("login %v: scope %q\n%s", args, scope, stderr)
+		}
+	}
+	if scope, stderr := scopes("--profile", "sso", "--keep-jwt=false"); strings.Contains(scope, "offline_access") || strings.Contains(stderr, "Keeping the ID token") {
+		t.Errorf("--keep-jwt=false: scope %q\n%s", scope, stderr)
+	}
+
+	r := run(t, "", sb.vars, "status", "--profile", "sso", "--output", "json", "--timeout", "5s")
+	if !strings.Contains(r.stdout, `"keepJwt": true`) {
+		t.Errorf("status --output json does not say the ID token is kept: %s", r.stdout)
+	}
+	r = run(t, "", sb.vars, "status", "--profile", "sso", "--timeout", "5s")
+	mustContain(t, "status", r.stdout, "ID token (--keep-jwt)")
 }

@@ -82,10 +82,13 @@ type profileStatus struct {
 	CreatedAt        time.Time `json:"createdAt"`
 	Age              string    `json:"age"`
 	Method           string    `json:"method"`
-	SecretStore      string    `json:"secretStore"`
-	Valid            bool      `json:"valid"`
-	Problem          string    `json:"problem,omitempty"`
-	Reason           string    `json:"reason,omitempty"`
+	// KeepJWT: an oidc profile whose credential is the ID token
+	// (--keep-jwt), renewed with its refresh token, not an API token.
+	KeepJWT     bool   `json:"keepJwt,omitempty"`
+	SecretStore string `json:"secretStore"`
+	Valid       bool   `json:"valid"`
+	Problem     string `json:"problem,omitempty"`
+	Reason      string `json:"reason,omitempty"`
 
 	code int    // exit code of the problem
 	hint string // what to do about it
@@ -142,6 +145,7 @@ func (a *app) statusRow(c status.Check) profileStatus {
 		TokenID: p.TokenID, CreatedAt: p.CreatedAt.UTC(), Age: humanAge(a.env.Now().Sub(p.CreatedAt)),
 		Method: string(p.Method), SecretStore: string(p.SecretStore),
 		Valid: c.Valid, Problem: c.Problem, Reason: c.Reason, hint: c.Hint,
+		KeepJWT: p.KeptJWT(),
 	}
 	if c.Valid {
 		row.UserName = c.Owner.Name
@@ -178,11 +182,15 @@ func writeStatusTable(a *app, rows []profileStatus) error {
 			user = r.UserName + " (" + r.UserID + ")"
 		}
 		org := (&gooddata.Profile{OrganizationID: r.OrganizationID, OrganizationName: r.OrganizationName}).OrgLabel()
+		token := orDash(r.TokenID)
+		if r.KeepJWT {
+			token = "ID token (--keep-jwt)"
+		}
 		state := "valid"
 		if !r.Valid {
 			state = "INVALID (" + problemWords(r.Problem) + ")"
 		}
-		fmt.Fprint(tw, termtext.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, r.Host, user, orDash(org), orDash(r.TokenID), r.Age, state))
+		fmt.Fprint(tw, termtext.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, r.Host, user, orDash(org), token, r.Age, state))
 	}
 	return tw.Flush()
 }

@@ -159,6 +159,13 @@ func (p *Profile) validate() error {
 	return validateCACertPath(p.Name, p.CACert)
 }
 
+// KeptJWT reports whether the profile's credential is an ID token kept
+// with --keep-jwt (profiles saved before KeepJWT was recorded say so by
+// holding no API token).
+func (p Profile) KeptJWT() bool {
+	return p.Method == MethodOIDC && p.OIDC != nil && (p.OIDC.KeepJWT || p.TokenID == "")
+}
+
 // validateCACertPath accepts "" or an absolute, clean path on one line: a
 // relative path would mean another file from another working directory.
 func validateCACertPath(profile, path string) error {
