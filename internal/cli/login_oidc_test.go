@@ -494,10 +494,25 @@ func TestOIDCLoginAgainUsesTheSavedProvider(t *testing.T) {
 		OIDC: &store.OIDCSettings{Issuer: idp.Issuer(), ClientID: "gdlogin", Scopes: []string{"openid", "email"}}}, store.Secret{Token: "old"}); err != nil {
 		t.Fatal(err)
 	}
-	env, _, errb := testEnv("", sb.vars)
+	location, stderr := oidcAuthorizeURL(t, sb.vars, "--profile", "sso")
+	q, _ := url.Parse(location)
+	if !strings.HasPrefix(location, idp.Issuer()+"/authorize?") || q.Query().Get("client_id") != "gdlogin" || q.Query().Get("scope") != "openid email" {
+		t.Errorf("the start URL led to %s", location)
+	}
+	if !strings.Contains(stderr, "with the oidc method") {
+		t.Errorf("stderr %s", stderr)
+	}
+}
+
+// oidcAuthorizeURL runs `gdlogin login ARGS` with a browser that only
+// follows the start URL to the identity provider, then cancels the login.
+// It returns where the start URL led (the provider's authorize request)
+// and gdlogin's stderr.
+func oidcAuthorizeURL(t *testing.T, vars map[string]string, args ...string) (location, stderr string) {
+	t.Helper()
+	env, _, errb := testEnv("", vars)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var location string
 	env.OpenBrowser = func(u, _ string) error {
 		defer cancel()
 		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -509,16 +524,10 @@ func TestOIDCLoginAgainUsesTheSavedProvider(t *testing.T) {
 		location = resp.Header.Get("Location")
 		return nil
 	}
-	if code := Run(ctx, []string{"login", "--profile", "sso"}, env); code != ExitCancelled {
-		t.Fatalf("exit %d\n%s", code, errb.String())
+	if code := Run(ctx, append([]string{"login"}, args...), env); code != ExitCancelled {
+		t.Fatalf("login %v: exit %d\n%s", args, code, errb.String())
 	}
-	q, _ := url.Parse(location)
-	if !strings.HasPrefix(location, idp.Issuer()+"/authorize?") || q.Query().Get("client_id") != "gdlogin" || q.Query().Get("scope") != "openid email" {
-		t.Errorf("the start URL led to %s", location)
-	}
-	if !strings.Contains(errb.String(), "with the oidc method") {
-		t.Errorf("stderr %s", errb.String())
-	}
+	return location, errb.String()
 }
 
 // TestOIDCKeepJWTSavedThenTokenRefreshes: a --keep-jwt login is saved with
@@ -629,26 +638,9 @@ func TestOIDCLoginAgainKeepsTheJWTAsBefore(t *testing.T) {
 	mustContain(t, "config.yaml", readFile(t, sb.configPath()), "keep_jwt: true")
 	scopes := func(args ...string) (string, string) {
 		t.Helper()
-		env, _, errb := testEnv("", sb.vars)
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		var location string
-		env.OpenBrowser = func(u, _ string) error {
-			defer cancel()
-			c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-			resp, err := c.Get(u)
-			if err != nil {
-				return err
-			}
-			resp.Body.Close()
-			location = resp.Header.Get("Location")
-			return nil
-		}
-		if code := Run(ctx, append([]string{"login"}, args...), env); code != ExitCancelled {
-			t.Fatalf("exit %d\n%s", code, errb.String())
-		}
+		location, stderr := oidcAuthorizeURL(t, sb.vars, args...)
 		q, _ := url.Parse(location)
-		return q.Query().Get("scope"), errb.String()
+		return q.Query().Get("scope"), stderr
 	}
 	for _, args := range [][]string{{"--profile", "sso"}, {org.URL(), "--method", "oidc", "--profile", "sso"}} {
 		scope, stderr := scopes(args...)
