@@ -199,10 +199,30 @@ func (d Deps) VerifyNew(ctx context.Context, creator *gooddata.Client, created *
 	} else {
 		err = fmt.Errorf("verify the new token: %w", err)
 	}
-	if derr := creator.DeleteToken(ctx, created.UserID, created.ID); derr != nil {
+	if _, derr := DeleteToken(ctx, creator, created.UserID, created.ID); derr != nil {
 		d.emit(Event{Kind: UnverifiedNotDeleted, Created: created.ID, Err: derr})
 	}
 	return nil, err
+}
+
+// CleanupTimeout bounds one deletion that tidies up after a command's
+// work. It runs even when the command's own deadline has passed or the
+// command was cancelled.
+const CleanupTimeout = 15 * time.Second
+
+// DeleteToken deletes API token tokenID of userID with c, within a
+// CleanupTimeout of its own, so that a command that ran out of time still
+// tidies up. A token the server no longer has counts as deleted: gone is
+// then true and err nil.
+func DeleteToken(ctx context.Context, c *gooddata.Client, userID, tokenID string) (gone bool, err error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CleanupTimeout)
+	defer cancel()
+	err = c.DeleteToken(ctx, userID, tokenID)
+	var ae *gooddata.APIError
+	if errors.As(err, &ae) && ae.Kind == gooddata.KindNotFound {
+		return true, nil
+	}
+	return false, err
 }
 
 // VerifyHandoff returns the check of a token the browser handed over

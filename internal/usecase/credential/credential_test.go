@@ -78,3 +78,25 @@ func TestVerifyNewDeletesAnUnverifiedToken(t *testing.T) {
 		t.Errorf("tokens left: %v", org.TokenIDs("john.doe"))
 	}
 }
+
+// TestDeleteTokenTidiesUpAfterTheCommandsDeadline: the deletion runs with
+// a time of its own, so a command that was cancelled or ran out of time
+// still deletes; a token the server no longer has counts as gone.
+func TestDeleteTokenTidiesUpAfterTheCommandsDeadline(t *testing.T) {
+	org := usecasetest.Org(t)
+	john, _ := usecasetest.Client(t)(org.URL(), usecasetest.Issue(t, org, "john.doe", "main"))
+	usecasetest.Issue(t, org, "john.doe", "spare")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	gone, err := credential.DeleteToken(ctx, john, "john.doe", "spare")
+	if err != nil || gone || org.HasToken("john.doe", "spare") {
+		t.Fatalf("a deletion with a cancelled context: gone %v, %v; still on the server: %v", gone, err, org.HasToken("john.doe", "spare"))
+	}
+	gone, err = credential.DeleteToken(context.Background(), john, "john.doe", "spare")
+	if err != nil || !gone {
+		t.Errorf("deleting it again: gone %v, %v", gone, err)
+	}
+	if _, err = credential.DeleteToken(context.Background(), john, "jane.roe", "other"); err == nil {
+		t.Error("deleting another user's token without the right to was not refused")
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/gdlogin/gdlogin/internal/failure"
 	"github.com/gdlogin/gdlogin/internal/gooddata"
@@ -18,10 +17,6 @@ import (
 	"github.com/gdlogin/gdlogin/internal/usecase/credential"
 	"github.com/gdlogin/gdlogin/internal/usecase/profile"
 )
-
-// CleanupTimeout bounds one deletion on the server. It runs after the
-// save, even when the login's own deadline has passed.
-const CleanupTimeout = 15 * time.Second
 
 // Deps are what saving a login touches.
 type Deps struct {
@@ -153,8 +148,6 @@ func (d Deps) Save(ctx context.Context, in Input) (Result, error) {
 		res.Old, res.HeldBy = StillHeld, held
 		return res, nil
 	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CleanupTimeout)
-	defer cancel()
 	var client *gooddata.Client
 	if old.Host == in.Cred.Host && old.UserID == in.Cred.Profile.UserID {
 		client, err = d.Client(in.Cred.Host, in.Cred.Token.Reveal())
@@ -163,17 +156,17 @@ func (d Deps) Save(ctx context.Context, in Input) (Result, error) {
 	} else {
 		client, err = d.ClientOf(old, oldSecret.Token)
 	}
+	gone := false
 	if err == nil {
-		err = client.DeleteToken(cctx, old.UserID, old.TokenID)
+		gone, err = credential.DeleteToken(ctx, client, old.UserID, old.TokenID)
 	}
-	var ae *gooddata.APIError
 	_, refused := gooddata.RefusedToken(err)
 	switch {
-	case err == nil:
-		res.Old = Deleted
-	case errors.As(err, &ae) && ae.Kind == gooddata.KindNotFound,
+	case gone,
 		refused && oldSecret.Token != "": // the old token deleting itself no longer works
 		res.Old = AlreadyGone
+	case err == nil:
+		res.Old = Deleted
 	default:
 		res.Old, res.Err = NotDeleted, err
 	}
@@ -212,11 +205,9 @@ func (d Deps) lost(ctx context.Context, in Input, changed *store.ChangedError) e
 	le := &LostRaceError{Changed: changed}
 	if minted(in.Cred) {
 		le.TokenID = in.Cred.TokenID
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CleanupTimeout)
-		defer cancel()
 		client, err := d.Client(in.Cred.Host, in.Cred.Token.Reveal())
 		if err == nil {
-			err = client.DeleteToken(cctx, in.Cred.Profile.UserID, in.Cred.TokenID)
+			_, err = credential.DeleteToken(ctx, client, in.Cred.Profile.UserID, in.Cred.TokenID)
 		}
 		le.Deleted, le.Err = err == nil, err
 	}

@@ -18,10 +18,6 @@ import (
 	"github.com/gdlogin/gdlogin/internal/usecase/profile"
 )
 
-// CleanupTimeout bounds the deletion of a token after a failed step, which
-// runs even when the command's own deadline has passed.
-const CleanupTimeout = 15 * time.Second
-
 // Deps are what rotating touches.
 type Deps struct {
 	Profiles   profile.Deps
@@ -144,10 +140,8 @@ func (d Deps) Run(ctx context.Context, in Input) (Result, error) {
 	saved, err := st.Rotate(ctx, next, store.Secret{Token: created.Bearer.Reveal()}, p.TokenID)
 	if err != nil {
 		serr := profile.StoreFailure(err, name, p.Host)
-		cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), CleanupTimeout)
-		defer ccancel()
 		cleanup := fmt.Sprintf("the new token %q was deleted again on the server", created.ID)
-		if derr := client.DeleteToken(cctx, created.UserID, created.ID); derr != nil {
+		if _, derr := credential.DeleteToken(ctx, client, created.UserID, created.ID); derr != nil {
 			cleanup = fmt.Sprintf("the new token %q could not be deleted again on the server (%v)", created.ID, derr)
 			d.emit(Event{Kind: CreatedNotSaved, Profile: name, Created: created.ID, Err: derr})
 		}
@@ -159,13 +153,9 @@ func (d Deps) Run(ctx context.Context, in Input) (Result, error) {
 	// 4. Delete the old token, with the new one.
 	res := Result{Credential: credential.Of(saved, created.Bearer), Saved: saved, OldTokenID: p.TokenID}
 	res.Credential.Profile = *owner
-	cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), CleanupTimeout)
-	defer ccancel()
-	derr := client.WithToken(created.Bearer.Reveal()).DeleteToken(cctx, p.UserID, p.TokenID)
-	var ae *gooddata.APIError
-	if errors.As(derr, &ae) && ae.Kind == gooddata.KindNotFound {
+	gone, derr := credential.DeleteToken(ctx, client.WithToken(created.Bearer.Reveal()), p.UserID, p.TokenID)
+	if gone {
 		d.emit(Event{Kind: OldAlreadyGone, Profile: name, Old: p.TokenID})
-		derr = nil
 	}
 	if derr != nil {
 		kind := failure.KindOf(derr)
