@@ -16,6 +16,7 @@ import (
 
 	"github.com/gdlogin/gdlogin/internal/failure"
 	"github.com/gdlogin/gdlogin/internal/gooddata"
+	"github.com/gdlogin/gdlogin/internal/store"
 	"github.com/gdlogin/gdlogin/internal/termtext"
 	"github.com/gdlogin/gdlogin/internal/usecase/tokens"
 )
@@ -99,6 +100,11 @@ func (a *app) tokensSession(ctx context.Context, user string) (*tokens.Session, 
 	if err != nil {
 		return nil, err
 	}
+	return a.tokensSessionIn(ctx, st, name, user)
+}
+
+// tokensSessionIn is tokensSession for profile name of an open store.
+func (a *app) tokensSessionIn(ctx context.Context, st *store.Store, name, user string) (*tokens.Session, error) {
 	ca, err := a.caOf(st, name)
 	if err != nil {
 		return nil, err

@@ -68,14 +68,16 @@ func (a *app) runTokensPrune(ctx context.Context, o *tokensOptions, dryRun, anyM
 		return failure.New(failure.Usage, "tokens prune needs a confirmation, and there is no terminal to ask on",
 			"pass --yes to delete without asking, or --dry-run to only list")
 	}
-	s, err := a.tokensSession(ctx, o.user)
+	st, name, err := a.profileStore()
+	if err != nil {
+		return err
+	}
+	s, err := a.tokensSessionIn(ctx, st, name, o.user)
 	if err != nil {
 		return err
 	}
 	if !dryRun {
-		if st, err := a.openStore(); err == nil {
-			a.sweepKeyring(ctx, st)
-		}
+		a.sweepKeyring(ctx, st)
 	}
 	list, err := s.List(ctx, o.timeout)
 	if err != nil {
