@@ -230,3 +230,24 @@ func (l *browserLogin) openSignedIn(u string) {
 	l.orgTab = tab
 	l.run(tab, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS(`[data-testid="signed-in-user"]`)))
 }
+
+// TestLogoutAllWithASharedToken: two profiles hold one token; logout
+// --all keeps it on the server for the first and deletes it with the
+// last, and says so.
+func TestLogoutAllWithASharedToken(t *testing.T) {
+	org := startOrg(t, orgsim.Options{})
+	sb := newSandbox(t, newMemKeyring(), 0)
+	bearer := sb.save(org, "a", "john.doe", "johns-shared", 0)
+	sb.saveToken(org.URL(), "b", gooddata.Profile{UserID: "john.doe"}, "johns-shared", bearer, 0)
+	r := run(t, "", sb.vars, "logout", "--all")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	mustContain(t, "stderr", r.stderr,
+		`Kept API token "johns-shared" on `+org.URL()+`: profile(s) b hold it too; logging out of the last of them deletes it.`, `Removed profile "a" from this machine.`,
+		`Deleted API token "johns-shared" of john.doe on `+org.URL(), `Removed profile "b" from this machine.`)
+	assertNoSecret(t, "stderr", r.stderr, bearer)
+	if org.HasToken("john.doe", "johns-shared") {
+		t.Error("the shared token outlived the last profile that held it")
+	}
+}

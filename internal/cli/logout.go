@@ -4,6 +4,7 @@ package cli
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,7 +22,8 @@ and gdlogin asks for --force, which deletes the local copy only: the token
 then keeps working until it is deleted on the server (with gdlogin tokens
 delete from another profile of the same user, or by an admin). If the server
 says the token is already invalid or gone, the local copy is deleted without
---force.
+--force. A token that other saved profiles hold too stays alive on the server
+for them; logging out of the last of them deletes it.
 
 With --all, every saved profile is logged out this way, one after the other,
 and gdlogin also forgets its installation key (see gdlogin forget-installation):
@@ -100,6 +102,8 @@ func (a *app) logoutProfile(ctx context.Context, st *store.Store, name string, f
 		a.say("Deleted API token %q of %s on %s.", p.TokenID, p.UserID, p.Host)
 	case logout.AlreadyGone:
 		a.say("The organization no longer accepts API token %q (it was deleted or is invalid); removing the local copy.", p.TokenID)
+	case logout.StillHeld:
+		a.say("Kept API token %q on %s: profile(s) %s hold it too; logging out of the last of them deletes it.", p.TokenID, p.Host, strings.Join(res.HeldBy, ", "))
 	case logout.KeptOnServer:
 		a.warn("%v", res.ServerErr)
 		a.warn("API token %q still works on %s until it is deleted there: run gdlogin tokens delete %s from another profile of %s, or ask an admin",

@@ -44,13 +44,17 @@ const (
 	// KeptOnServer: the server did not delete it (Result.ServerErr), and
 	// Force removed the local copy anyway; the token still works.
 	KeptOnServer
+	// StillHeld: other saved profiles hold the same token (Result.HeldBy),
+	// so it stays alive on the server for them.
+	StillHeld
 )
 
 // Result is a finished logout: the profile is gone from this machine.
 type Result struct {
 	Profile   store.Profile
 	Outcome   Outcome
-	ServerErr error // KeptOnServer
+	ServerErr error    // KeptOnServer
+	HeldBy    []string // StillHeld
 }
 
 // ErrAlreadyGone means the server no longer knows or accepts the token.
@@ -64,8 +68,17 @@ func (d Deps) Run(ctx context.Context, in Input) (Result, error) {
 		return Result{}, profile.StoreFailure(err, in.Profile, "")
 	}
 	res := Result{Profile: p}
-	serverErr := d.deleteOnServer(ctx, p, in.Timeout)
+	held, err := d.Profiles.AlsoHeldBy(p)
+	if err != nil {
+		return Result{}, profile.StoreFailure(err, in.Profile, p.Host)
+	}
+	var serverErr error
+	if len(held) == 0 {
+		serverErr = d.deleteOnServer(ctx, p, in.Timeout)
+	}
 	switch {
+	case len(held) > 0:
+		res.Outcome, res.HeldBy = StillHeld, held
 	case serverErr == nil:
 		res.Outcome = Deleted
 	case errors.Is(serverErr, ErrAlreadyGone):

@@ -46,3 +46,34 @@ func TestLogoutDeletesOnTheServerFirst(t *testing.T) {
 		t.Errorf("forced logout kept the profile: %v", err)
 	}
 }
+
+// TestLogoutKeepsATokenAnotherProfileHolds: two profiles with the same
+// token; logging out of the first keeps the token alive for the second,
+// logging out of the second deletes it.
+func TestLogoutKeepsATokenAnotherProfileHolds(t *testing.T) {
+	ctx := context.Background()
+	org := usecasetest.Org(t)
+	st := usecasetest.Store(t)
+	p := usecasetest.SaveProfile(t, st, org, "default", "john.doe", "shared")
+	sec, err := st.Secret(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Name = "ci"
+	if _, err := st.Save(ctx, p, sec); err != nil {
+		t.Fatal(err)
+	}
+	d := logout.Deps{Profiles: profile.Deps{Store: st}, Client: usecasetest.Client(t)}
+
+	res, err := d.Run(ctx, logout.Input{Profile: "default", Timeout: time.Minute})
+	if err != nil || res.Outcome != logout.StillHeld || len(res.HeldBy) != 1 || res.HeldBy[0] != "ci" || !org.HasToken("john.doe", "shared") {
+		t.Fatalf("first logout: %+v %v; server holds %v", res, err, org.TokenIDs("john.doe"))
+	}
+	if _, err := st.Get("default"); !errors.Is(err, store.ErrProfileNotFound) {
+		t.Errorf("the profile is still there: %v", err)
+	}
+	res, err = d.Run(ctx, logout.Input{Profile: "ci", Timeout: time.Minute})
+	if err != nil || res.Outcome != logout.Deleted || org.HasToken("john.doe", "shared") {
+		t.Fatalf("last logout: %+v %v; server holds %v", res, err, org.TokenIDs("john.doe"))
+	}
+}

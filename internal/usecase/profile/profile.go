@@ -100,6 +100,37 @@ func (d Deps) Save(ctx context.Context, name string, cred credential.Credential,
 	return out, nil
 }
 
+// Holders maps each API token id of user on host to the saved profiles
+// that hold it.
+func Holders(all []store.Profile, host, user string) map[string][]string {
+	held := map[string][]string{}
+	for _, q := range all {
+		if q.Host == host && q.UserID == user && q.TokenID != "" {
+			held[q.TokenID] = append(held[q.TokenID], q.Name)
+		}
+	}
+	return held
+}
+
+// AlsoHeldBy lists the saved profiles other than p that hold p's API
+// token, so that it is not deleted under them.
+func (d Deps) AlsoHeldBy(p store.Profile) ([]string, error) {
+	if p.TokenID == "" {
+		return nil, nil
+	}
+	all, err := d.Store.List()
+	if err != nil {
+		return nil, err
+	}
+	var others []string
+	for _, name := range Holders(all, p.Host, p.UserID)[p.TokenID] {
+		if name != p.Name {
+			others = append(others, name)
+		}
+	}
+	return others, nil
+}
+
 // Load reads profile name and a token that works for it now.
 func (d Deps) Load(ctx context.Context, name string) (credential.Credential, store.Profile, error) {
 	p, err := d.Store.Get(name)

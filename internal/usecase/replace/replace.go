@@ -144,7 +144,7 @@ func (d Deps) Save(ctx context.Context, in Input) (Result, error) {
 		res.Old = NotMinted
 		return res, nil
 	}
-	if held := d.heldBy(old, in.Profile); len(held) > 0 {
+	if held := d.heldBy(old); len(held) > 0 {
 		res.Old, res.HeldBy = StillHeld, held
 		return res, nil
 	}
@@ -184,19 +184,14 @@ func minted(c credential.Credential) bool {
 	return c.TokenID != "" && (c.OIDC == nil || !c.OIDC.KeepJWT)
 }
 
-// heldBy lists the other profiles that hold p's token.
-func (d Deps) heldBy(p store.Profile, except string) []string {
-	all, err := d.Profiles.Store.List()
+// heldBy lists the other profiles that hold p's token; a profile list
+// that cannot be read counts as held, so nothing is deleted on a guess.
+func (d Deps) heldBy(p store.Profile) []string {
+	held, err := d.Profiles.AlsoHeldBy(p)
 	if err != nil {
 		return []string{"(the profile list could not be read)"}
 	}
-	var out []string
-	for _, q := range all {
-		if q.Name != except && q.Host == p.Host && q.UserID == p.UserID && q.TokenID == p.TokenID {
-			out = append(out, q.Name)
-		}
-	}
-	return out
+	return held
 }
 
 // lost deletes the token of a login that another gdlogin beat to the

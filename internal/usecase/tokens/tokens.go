@@ -48,7 +48,7 @@ func (d Deps) Open(ctx context.Context, name, user string) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{Profile: p, client: client, Target: p.UserID, Held: map[string][]string{}}
+	s := &Session{Profile: p, client: client, Target: p.UserID}
 	if user != "" {
 		s.Target = user
 	}
@@ -56,11 +56,7 @@ func (d Deps) Open(ctx context.Context, name, user string) (*Session, error) {
 	if err != nil {
 		return nil, profile.StoreFailure(err, name, p.Host)
 	}
-	for _, q := range all {
-		if q.Host == p.Host && q.UserID == s.Target && q.TokenID != "" {
-			s.Held[q.TokenID] = append(s.Held[q.TokenID], q.Name)
-		}
-	}
+	s.Held = profile.Holders(all, p.Host, s.Target)
 	return s, nil
 }
 
