@@ -130,6 +130,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"login", "http://analytics.example.com", "--method", "token"}, "plain http"},
 		{[]string{"login", "https://a.example.com", "--method", "token"}, "no existing token"},
 		{[]string{"login", "https://a.example.com", "--timeout", "0s", "--method", "token"}, `for "--timeout" flag: must be positive (got 0s)`},
+		{[]string{"login", "https://a.example.com", "--no-save", "--write-sdk-profile"}, "--write-sdk-profile needs the saved profile; leave out --no-save"},
+		{[]string{"login", "https://a.example.com", "--no-save", "--keep-old"}, "--no-save replaces nothing"},
 	}
 	for _, tc := range cases {
 		r := run(t, "", nil, tc.args...)

@@ -209,6 +209,9 @@ func (a *app) runLogin(ctx context.Context, o *loginOptions, orgArg string, meth
 	if o.noSave && o.writeSDK {
 		return failure.Usagef("--write-sdk-profile needs the saved profile; leave out --no-save")
 	}
+	if o.noSave && o.keepOld {
+		return failure.Usagef("--keep-old keeps the token that saving replaces, and --no-save replaces nothing; leave out one of them")
+	}
 	if o.tokenID != "" && !gooddata.ValidTokenID(o.tokenID) {
 		return invalidTokenIDFlag(o.tokenID)
 	}
