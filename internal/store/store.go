@@ -391,6 +391,8 @@ func recordTimeout(cfg *configFile, key string, err error) {
 // many items it found and removed. An item a profile or the installation
 // key now uses there is kept (and no longer recorded). Logout and tokens prune call it.
 func (s *Store) SweepKeyring(ctx context.Context) (int, error) {
+	// The common case, nothing recorded, takes no lock; the list is read
+	// again under the lock.
 	cfg, err := s.loadConfig()
 	if err != nil || len(cfg.StaleKeyring) == 0 {
 		return 0, err
