@@ -44,7 +44,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -53,8 +52,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"github.com/gdlogin/gdlogin/internal/browsertest"
-	"github.com/gdlogin/gdlogin/internal/orgsim"
+	"github.com/gdlogin/gdlogin/bench/internal/benchorg"
 	"github.com/gdlogin/gdlogin/static"
 )
 
@@ -63,10 +61,6 @@ func main() {
 	warmup := flag.Int("warmup", 2, "pairs run first and not counted")
 	site := flag.String("site", "localhost", "the organization's host name: localhost (a site of its own, as a real organization) or 127.0.0.1 (the callback's site)")
 	flag.Parse()
-	if *site != "localhost" && *site != "127.0.0.1" {
-		fmt.Fprintln(os.Stderr, "bench/handoff: -site must be localhost or 127.0.0.1")
-		os.Exit(2)
-	}
 	if *pairs < 15 {
 		fmt.Fprintln(os.Stderr, "bench/handoff: -pairs must be at least 15")
 		os.Exit(2)
@@ -168,10 +162,6 @@ func readPhases(tab context.Context, click time.Time) phases {
 }
 
 func run(pairs, warmup int, site string) error {
-	chromium := browsertest.ExecPath()
-	if chromium == "" {
-		return errors.New("no Chromium found (apt-get install -y chromium)")
-	}
 	work, err := os.MkdirTemp("", "gdlogin-bench-")
 	if err != nil {
 		return err
@@ -183,31 +173,13 @@ func run(pairs, warmup int, site string) error {
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build gdlogin: %w", err)
 	}
-
-	org, err := orgsim.Start(orgsim.Options{})
+	// Signed in once, as a user would; every tab shares the session cookie.
+	org, err := benchorg.Start(site, work)
 	if err != nil {
 		return err
 	}
 	defer org.Close()
-	host := strings.TrimPrefix(org.URL(), "http://")
-	orgURL := "http://" + site + ":" + strings.TrimPrefix(host, "127.0.0.1:")
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(filepath.Join(work, "chromium")),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("ip-address-space-overrides", host+"=public"))
-	defer cancelAlloc()
-	browser, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-
-	// Sign in once, as a user would; every tab shares the session cookie.
-	if err := chromedp.Do(browser, chromedp.Navigate(orgURL+"/appLogin?redirectTo=/"),
-		chromedp.SetValue(chromedp.CSS(`[data-testid="login-username"]`), "john.doe"),
-		chromedp.SetValue(chromedp.CSS(`[data-testid="login-password"]`), "demo"),
-		chromedp.Click(chromedp.CSS(`[data-testid="login-submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="signed-in-user"]`))); err != nil {
-		return fmt.Errorf("sign in: %w", err)
-	}
+	orgURL, browser := org.URL, org.Browser
 
 	b := &bench{bin: bin, configDir: filepath.Join(work, "config"), orgURL: orgURL, browser: browser}
 	var full []sample
@@ -240,11 +212,11 @@ func run(pairs, warmup int, site string) error {
 	fmt.Printf("machine:                       %s/%s, %d CPUs\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	fmt.Printf("pairs:                         %d measured after %d warm-up, alternating, same Chromium, same organization\n", pairs, warmup)
 	fmt.Printf("organization:                  %s\n", orgURL)
-	fmt.Printf("gdlogin, click to token line:  %s (median)\n", ms(median(lines)))
-	fmt.Printf("gdlogin, click to stdout EOF:  %s (median)\n", ms(median(eofs)))
-	fmt.Printf("limit, click to POST arrived:  %s (median)\n", ms(median(limit)))
-	fmt.Printf("ratio to the token line:       %.2f (median of pairwise ratios; target <= 1.25)\n", float64(median(lineRatios))/1e6)
-	fmt.Printf("ratio to stdout EOF:           %.2f (median of pairwise ratios; target <= 1.35)\n", float64(median(eofRatios))/1e6)
+	fmt.Printf("gdlogin, click to token line:  %s (median)\n", ms(benchorg.Median(lines)))
+	fmt.Printf("gdlogin, click to stdout EOF:  %s (median)\n", ms(benchorg.Median(eofs)))
+	fmt.Printf("limit, click to POST arrived:  %s (median)\n", ms(benchorg.Median(limit)))
+	fmt.Printf("ratio to the token line:       %.2f (median of pairwise ratios; target <= 1.25)\n", float64(benchorg.Median(lineRatios))/1e6)
+	fmt.Printf("ratio to stdout EOF:           %.2f (median of pairwise ratios; target <= 1.35)\n", float64(benchorg.Median(eofRatios))/1e6)
 	// Where the time goes, by the landing page's clock (medians from the
 	// click): the script with its API calls, the page's first byte, the
 	// POST leaving it, its answer (gdlogin answers after the verification).
@@ -253,7 +225,7 @@ func run(pairs, warmup int, site string) error {
 		for _, p := range ps {
 			d = append(d, f(p))
 		}
-		return ms(median(d))
+		return ms(benchorg.Median(d))
 	}
 	var gp []phases
 	for _, f := range full {
@@ -453,14 +425,4 @@ func (b *bench) limit(i int) (time.Duration, phases, error) {
 	case <-time.After(20 * time.Second):
 		return 0, phases{}, errors.New("the bare page's POST never arrived")
 	}
-}
-
-func median(d []time.Duration) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }

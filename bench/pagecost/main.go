@@ -30,22 +30,17 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"flag"
 	"fmt"
 	"math/big"
 	"net/url"
 	"os"
-	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"github.com/gdlogin/gdlogin/internal/browsertest"
-	"github.com/gdlogin/gdlogin/internal/orgsim"
+	"github.com/gdlogin/gdlogin/bench/internal/benchorg"
 )
 
 // steps names the marks the probe takes, in order, after the first one
@@ -86,10 +81,6 @@ func main() {
 	runs := flag.Int("runs", 25, "measured runs, each in a fresh tab")
 	site := flag.String("site", "localhost", "the organization's host name: localhost or 127.0.0.1")
 	flag.Parse()
-	if *site != "localhost" && *site != "127.0.0.1" {
-		fmt.Fprintln(os.Stderr, "bench/pagecost: -site must be localhost or 127.0.0.1")
-		os.Exit(2)
-	}
 	if err := run(*runs, *site); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/pagecost:", err)
 		os.Exit(1)
@@ -114,22 +105,17 @@ func signed(text string) (pub, sig string, err error) {
 }
 
 func run(runs int, site string) error {
-	chromium := browsertest.ExecPath()
-	if chromium == "" {
-		return errors.New("no Chromium found (apt-get install -y chromium)")
-	}
 	work, err := os.MkdirTemp("", "gdlogin-pagecost-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	org, err := orgsim.Start(orgsim.Options{})
+	org, err := benchorg.Start(site, work)
 	if err != nil {
 		return err
 	}
 	defer org.Close()
-	host := strings.TrimPrefix(org.URL(), "http://")
-	orgURL := "http://" + site + ":" + strings.TrimPrefix(host, "127.0.0.1:")
+	orgURL, browser := org.URL, org.Browser
 
 	text := "gdlogin pairing v1|1|40000|state|pub|gdlogin-laptop|" + orgURL + "|id"
 	pub, sig, err := signed(text)
@@ -137,22 +123,6 @@ func run(runs int, site string) error {
 		return err
 	}
 	bookmark := "javascript:" + url.PathEscape(fmt.Sprintf(probe, pub, sig, text))
-
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(filepath.Join(work, "chromium")),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("ip-address-space-overrides", host+"=public"))
-	defer cancelAlloc()
-	browser, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	if err := chromedp.Do(browser, chromedp.Navigate(orgURL+"/appLogin?redirectTo=/"),
-		chromedp.SetValue(chromedp.CSS(`[data-testid="login-username"]`), "john.doe"),
-		chromedp.SetValue(chromedp.CSS(`[data-testid="login-password"]`), "demo"),
-		chromedp.Click(chromedp.CSS(`[data-testid="login-submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="signed-in-user"]`))); err != nil {
-		return fmt.Errorf("sign in: %w", err)
-	}
 
 	times := make([][]time.Duration, len(steps)+1)
 	for i := 0; i < runs+2; i++ {
@@ -169,9 +139,9 @@ func run(runs int, site string) error {
 		}
 	}
 	fmt.Printf("Chromium, organization on %s, %d fresh tabs, medians:\n", site, runs)
-	fmt.Printf("  %-28s %6.1f ms\n", "click until the script runs", median(times[0]).Seconds()*1000)
+	fmt.Printf("  %-28s %6.1f ms\n", "click until the script runs", benchorg.Median(times[0]).Seconds()*1000)
 	for k, name := range steps {
-		fmt.Printf("  %-28s %6.1f ms\n", name, median(times[k+1]).Seconds()*1000)
+		fmt.Printf("  %-28s %6.1f ms\n", name, benchorg.Median(times[k+1]).Seconds()*1000)
 	}
 	return nil
 }
@@ -202,14 +172,4 @@ func once(browser context.Context, orgURL, bookmark string) ([]float64, time.Dur
 		return nil, 0, fmt.Errorf("the probe returned %d marks (a signature that did not verify returns none)", len(marks))
 	}
 	return marks, click, nil
-}
-
-func median(d []time.Duration) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
