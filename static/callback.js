@@ -1,13 +1,37 @@
 // The callback page: it receives the encrypted envelope in its URL fragment,
-// removes the fragment from the address bar and history at once, posts the
-// envelope to gdlogin on this same origin, and shows the outcome. It is
-// inlined in the page's <head> (with the CSP nonce), so the post leaves
-// before the rest of the page has loaded; the style sheet is requested only
-// after it (a style sheet in <head> held the post back by milliseconds),
-// and the page stays hidden until the styles are there.
+// posts it to gdlogin on this same origin, removes the fragment from the
+// address bar and history, and shows the outcome. It is inlined in the
+// page's <head> (with the CSP nonce), so the post leaves before the rest of
+// the page has loaded; the style sheet is requested only after it (a style
+// sheet in <head> held the post back by milliseconds), and the page stays
+// hidden until the styles are there.
+//
+// The post is the first thing this script does, even before the fragment
+// leaves the address bar, in the same task a moment later: in a page that
+// has just been created, the first history.replaceState can cost milliseconds,
+// and the envelope is no more secret before the post than after it (it
+// opens only with gdlogin's ephemeral key). Nothing else runs in between.
 "use strict";
 (function () {
   var fragment = location.hash.slice(1);
+  // The envelope is base64url of ASCII JSON; anything else was damaged on
+  // the way (a character that is not ASCII, or a length base64 cannot have).
+  var text = "";
+  try {
+    var b64 = fragment.replace(/-/g, "+").replace(/_/g, "/");
+    text = atob(b64 + "===".slice((b64.length + 3) % 4));
+    if (/[^\x20-\x7e]/.test(text)) text = "";
+  } catch (e) {
+    text = "";
+  }
+  var posted = text && fetch("/complete", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: text,
+    cache: "no-store",
+    credentials: "same-origin",
+    redirect: "error"
+  });
   history.replaceState(null, "", location.pathname);
 
   var ready = new Promise(function (resolve) {
@@ -44,29 +68,14 @@
       "Open this page only through the gdlogin bookmark or console snippet, on the organization's tab.");
     return;
   }
-  var text;
-  try {
-    var b64 = fragment.replace(/-/g, "+").replace(/_/g, "/");
-    var bin = atob(b64 + "===".slice((b64.length + 3) % 4));
-    var bytes = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch (e) {
+  if (!posted) {
     loadStyle();
     show("error", "The address of this page was damaged on the way.",
       "Run the gdlogin bookmark again on the organization's tab.");
     return;
   }
-  show("waiting", "Checking the token with the organization…", "");
-  var posted = fetch("/complete", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: text,
-    cache: "no-store",
-    credentials: "same-origin",
-    redirect: "error"
-  });
   loadStyle();
+  show("waiting", "Checking the token with the organization…", "");
   posted
     .then(function (res) { return res.json(); })
     .then(function (s) { show(s.state, s.message, s.hint); })

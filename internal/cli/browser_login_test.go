@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io/fs"
 	"net"
@@ -474,6 +475,50 @@ func TestBrowserLoginJunkThenSuccessThenReplay(t *testing.T) {
 		if res.StatusCode != http.StatusGone {
 			t.Errorf("replay after success: %d, want 410", res.StatusCode)
 		}
+	}
+}
+
+// TestBrowserLoginCallbackWithoutAnEnvelope opens gdlogin's callback page
+// as a stray link would: without an envelope, with one damaged on the way
+// (not base64url; bytes that are not ASCII) and with one that reads but
+// does not open. Each page says what went wrong and leaves the address bar
+// without its fragment; the first three post nothing, the last is refused;
+// and the login still finishes with the real envelope.
+func TestBrowserLoginCallbackWithoutAnEnvelope(t *testing.T) {
+	l := startBrowserLogin(t, orgsim.Options{}, "--verbose")
+	openOrg, bm := l.openStartPage()
+	origin := strings.SplitN(l.start, "/?", 2)[0]
+	for _, c := range []struct {
+		name, fragment, want string
+		refused              bool
+	}{
+		{"no fragment", "", "No token arrived with this page.", false},
+		{"not base64url", "#%C3%A9t%C3%A9", "The address of this page was damaged on the way.", false},
+		{"not ASCII", "#_w", "The address of this page was damaged on the way.", false},
+		{"not an envelope", "#" + base64.RawURLEncoding.EncodeToString([]byte(`{"v":1}`)), "The token could not be read", true},
+	} {
+		before := strings.Count(l.stderr.String(), "refused a request to the local server")
+		tab, closeTab := chromedp.NewContext(l.browser.Ctx)
+		l.run(tab, chromedp.Navigate(origin+"/callback"+c.fragment))
+		if text := waitState(t, tab, "error"); !strings.Contains(text, c.want) {
+			t.Errorf("%s: the callback page says %q, want %q", c.name, text, c.want)
+		}
+		if u := evalString(t, tab, `location.href`); u != origin+"/callback" {
+			t.Errorf("%s: the address bar keeps %q", c.name, u)
+		}
+		closeTab()
+		if refused := strings.Count(l.stderr.String(), "refused a request to the local server") > before; refused != c.refused {
+			t.Errorf("%s: gdlogin refused a request: %v, want %v\n%s", c.name, refused, c.refused, l.stderr.String())
+		}
+	}
+	if state, _ := statusOf(t, l.browser.Ctx); state != "waiting" {
+		t.Fatalf("the stray callback pages changed the login's state to %s", state)
+	}
+	l.signIn(openOrg, "john.doe", "demo")
+	l.clickAndConfirm(bm)
+	waitState(t, l.orgTab, "success")
+	if code := l.wait(); code != 0 {
+		t.Fatalf("exit %d", code)
 	}
 }
 
