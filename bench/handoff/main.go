@@ -27,7 +27,7 @@
 // http://127.0.0.1:PORT instead, the same site as the callback, where only
 // gdlogin's page (Cross-Origin-Opener-Policy, SPEC 4) swaps processes.
 //
-//	go run ./bench/handoff [-pairs 20] [-site localhost|127.0.0.1]
+//	go run ./bench/handoff [-pairs 40] [-site localhost|127.0.0.1]
 package main
 
 import (
@@ -57,7 +57,7 @@ import (
 )
 
 func main() {
-	pairs := flag.Int("pairs", 20, "measured pairs (gdlogin run + limit run), at least 15")
+	pairs := flag.Int("pairs", 40, "measured pairs (gdlogin run + limit run), at least 15")
 	warmup := flag.Int("warmup", 2, "pairs run first and not counted")
 	site := flag.String("site", "localhost", "the organization's host name: localhost (a site of its own, as a real organization) or 127.0.0.1 (the callback's site)")
 	flag.Parse()
