@@ -22,7 +22,7 @@
     text = atob(b64 + "===".slice((b64.length + 3) % 4));
     if (/[^\x20-\x7e]/.test(text)) text = "";
   } catch (e) {
-    text = "";
+    // atob refused it: text stays empty.
   }
   var posted = text && fetch("/complete", {
     method: "POST",

@@ -197,6 +197,23 @@ func (l *browserLogin) clickAndConfirm(bookmarklet string) {
 const statusJS = `(() => { const e = document.querySelector('[data-testid="status"]'); return e ? e.dataset.state + '|' + e.innerText : 'none|' })()`
 
 // statusOf reads [data-testid=status] of a tab: data-state and text.
+// stillWaitsThenLogsIn checks that the start page still waits after what
+// the test did to the login, then logs in as john.doe through openOrg and
+// the bookmarklet: the organization's tab shows success and gdlogin exits
+// 0.
+func (l *browserLogin) stillWaitsThenLogsIn(what, openOrg, bookmarklet string) {
+	l.t.Helper()
+	if state, _ := statusOf(l.t, l.browser.Ctx); state != "waiting" {
+		l.t.Fatalf("%s changed the login's state to %s", what, state)
+	}
+	l.signIn(openOrg, "john.doe", "demo")
+	l.clickAndConfirm(bookmarklet)
+	waitState(l.t, l.orgTab, "success")
+	if code := l.wait(); code != 0 {
+		l.t.Fatalf("exit %d", code)
+	}
+}
+
 func statusOf(t *testing.T, ctx context.Context) (string, string) {
 	t.Helper()
 	state, text, _ := strings.Cut(evalString(t, ctx, statusJS), "|")
@@ -401,16 +418,8 @@ func TestBrowserLoginWrongOriginIsRefused(t *testing.T) {
 	if u := evalString(t, l.orgTab, `location.origin`); u != other.URL() {
 		t.Errorf("the tab navigated to %s", u)
 	}
-	if state, _ := statusOf(t, l.browser.Ctx); state != "waiting" {
-		t.Errorf("the login changed state to %s", state)
-	}
 	// The genuine organization still works.
-	l.signIn(l.org.URL()+"/appLogin?redirectTo=/%23gdlogin%3D"+pairing, "john.doe", "demo")
-	l.clickAndConfirm(bm)
-	waitState(t, l.orgTab, "success")
-	if code := l.wait(); code != 0 {
-		t.Fatalf("exit %d", code)
-	}
+	l.stillWaitsThenLogsIn("the foreign organization", l.org.URL()+"/appLogin?redirectTo=/%23gdlogin%3D"+pairing, bm)
 }
 
 // TestBrowserLoginJunkThenSuccessThenReplay sends junk to the listener
@@ -453,16 +462,7 @@ func TestBrowserLoginJunkThenSuccessThenReplay(t *testing.T) {
 			t.Errorf("%s host=%q type=%q origin=%q: %d, want %d", j.method, j.host, j.ctype, j.origin, res.StatusCode, j.want)
 		}
 	}
-	if state, _ := statusOf(t, l.browser.Ctx); state != "waiting" {
-		t.Fatalf("junk changed the login's state to %s", state)
-	}
-	l.signIn(openOrg, "john.doe", "demo")
-	// Keep the envelope the script sends, to replay it afterwards.
-	l.clickAndConfirm(bm)
-	waitState(t, l.orgTab, "success")
-	if code := l.wait(); code != 0 {
-		t.Fatalf("exit %d", code)
-	}
+	l.stillWaitsThenLogsIn("junk", openOrg, bm)
 	if !strings.Contains(l.stderr.String(), "refused a request to the local server") {
 		t.Error("--verbose did not report the refused requests")
 	}
@@ -511,15 +511,7 @@ func TestBrowserLoginCallbackWithoutAnEnvelope(t *testing.T) {
 			t.Errorf("%s: gdlogin refused a request: %v, want %v\n%s", c.name, refused, c.refused, l.stderr.String())
 		}
 	}
-	if state, _ := statusOf(t, l.browser.Ctx); state != "waiting" {
-		t.Fatalf("the stray callback pages changed the login's state to %s", state)
-	}
-	l.signIn(openOrg, "john.doe", "demo")
-	l.clickAndConfirm(bm)
-	waitState(t, l.orgTab, "success")
-	if code := l.wait(); code != 0 {
-		t.Fatalf("exit %d", code)
-	}
+	l.stillWaitsThenLogsIn("the stray callback pages", openOrg, bm)
 }
 
 func TestBrowserLoginTimeout(t *testing.T) {
