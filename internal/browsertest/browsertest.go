@@ -81,7 +81,7 @@ func Require(t testing.TB) string {
 		return p
 	}
 	if os.Getenv("CI") == "true" {
-		t.Fatal("no Chromium found (looked at $GDLOGIN_CHROMIUM, /usr/bin/chromium, PATH); CI must install it (.ci/run does: scripts/install-test-tools runs apt-get install -y chromium)")
+		t.Fatal("no Chromium found (looked at $GDLOGIN_CHROMIUM, /usr/bin/chromium, PATH); CI must install it (.ci/run runs apt-get install -y chromium, and so does scripts/install-test-tools when it is missing)")
 	}
 	t.Skip("no Chromium found; install it (apt-get install -y chromium) to run the browser tests")
 	return ""
